@@ -1,0 +1,115 @@
+# numig — see README.md. `make` builds build/numig and the guests;
+# `make check` runs every test; `make demo` runs the main job.
+
+BUILD   ?= build
+CC      ?= gcc
+# Guests are freestanding x86-64 code; any C compiler that builds numig does.
+GUEST_CC ?= $(CC)
+SAN     ?=
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -pthread -MMD -MP
+LDLIBS  := -lnuma -lpthread -lm
+ifeq ($(SAN),asan)
+HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),tsan)
+HOST_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
+
+GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -Iinclude -ffreestanding -nostdlib -fno-pic -fno-pie \
+	-mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -MMD -MP
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,guest/rt/guest.ld
+
+VMM_SRC := $(wildcard vmm/*.c)
+MMU_SRC := $(wildcard mmu/*.c)
+LIB_SRC := $(filter-out vmm/main.c,$(VMM_SRC)) $(MMU_SRC)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c
+RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o
+RT_LIB  := $(BUILD)/libnumig-guest.a
+
+GUESTS  := hello idle integrity hammer
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench
+GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
+	$(BUILD)/guests/example.elf
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BUILD)/numig-bench
+
+.SECONDARY:
+.PHONY: all deps check unit integration sanitize tsan demo bench soak clean
+all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN)
+
+$(BUILD)/numig: $(BUILD)/obj/vmm/main.o $(BUILD)/libnumig.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libnumig.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+
+$(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+
+# ---- guests ---------------------------------------------------------------
+$(BUILD)/guest/%.o: guest/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+$(BUILD)/guest/%.o: guest/%.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(RT_LIB): $(RT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/guests/%.elf: $(BUILD)/guest/%.o $(RT_LIB) guest/rt/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(RT_LIB)
+$(BUILD)/guests/%.elf: $(BUILD)/guest/tests/%.o $(RT_LIB) guest/rt/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(RT_LIB)
+# The example is built exactly as README "Writing your own guest" says.
+$(BUILD)/guests/example.elf: guest/example/my_guest.c $(RT_LIB)
+	$(MAKE) -s -C guest/example NUMIG=$(CURDIR) RUNTIME=$(CURDIR)/$(RT_LIB) OUT=$(CURDIR)/$@ CC=$(GUEST_CC)
+
+# ---- the two commands of the README, and the rest -------------------------
+deps:
+	@scripts/deps.sh
+
+check: deps
+	@scripts/check.sh
+
+unit: all
+	@scripts/run-tests.sh unit $(BUILD)
+
+integration: all
+	@scripts/run-tests.sh integration $(BUILD)
+
+demo: deps all
+	$(BUILD)/numig run --guest integrity --vcpus 2 --nodes 2 --ws 64M --mem 256M --duration 3s \
+		--scan-period 20ms --scan-size 8 --migrate rate=500/s,pattern=pingpong
+
+bench: deps all
+	$(BENCH_BIN) --numig $(BUILD)/numig
+
+soak: deps all
+	scripts/soak.sh $(BUILD) 1000000
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

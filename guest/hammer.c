@@ -1,0 +1,41 @@
+/* hammer: read/write streams over the whole working set, for measuring what
+ * migration costs the guest. counter[OPS] counts 8-byte accesses; the VMM
+ * samples it. param[WRITE_PCT] sets the share of writes (default 50). */
+#include "rt/numig_guest.h"
+
+#define STRIPE (64 * 1024)
+#define LINES_PER_STRIPE (STRIPE / 64)
+
+int guest_main(struct numig_mailbox *mb)
+{
+	uint64_t pct = mb->param[NUMIG_PARAM_WRITE_PCT] ? mb->param[NUMIG_PARAM_WRITE_PCT] : 50;
+	uint64_t pages = mb->ws_pages, ops = 0, sum = 0, stripe = 0;
+	/* Each vCPU uses its own word of every line. */
+	uint64_t lane = mb->vcpu_id % 8;
+
+	if (!pages)
+		numig_panic("hammer needs a working set (--ws)");
+	if (pct > 100)
+		pct = 100;
+	numig_barrier();
+	while (!numig_should_stop(mb)) {
+		for (uint64_t n = 0; n < pages && !numig_should_stop(mb); n++) {
+			uint64_t p = (n + mb->vcpu_id) % pages;
+			volatile uint64_t *w = (volatile uint64_t *)(mb->ws_base + p * NUMIG_HUGE_PAGE +
+								    (stripe % (NUMIG_HUGE_PAGE / STRIPE)) * STRIPE);
+
+			for (uint64_t i = 0; i < LINES_PER_STRIPE; i++) {
+				if (i % 100 < pct)
+					w[i * 8 + lane] = ops + i;
+				else
+					sum += w[i * 8 + lane];
+			}
+			ops += LINES_PER_STRIPE;
+			mb->counter[NUMIG_CNT_OPS] = ops;
+		}
+		stripe++;
+		mb->counter[NUMIG_CNT_PASSES]++;
+	}
+	mb->result[1] = sum;
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* integrity: proves that no write is lost or corrupted while pages migrate.
+ *
+ * Every vCPU owns `slots` words in every 4 KiB sub-page of every working-set
+ * page and writes stamps (vcpu << 48 | seq) to them at full speed. Before each
+ * write it reads the slot back and compares it with its own record of the
+ * last stamp it wrote (kept in scratch memory, which never migrates): an older
+ * stamp there means a write was lost, anything else a corruption. All other
+ * words hold a fill pattern of (page, offset, generation), checked by periodic
+ * sweeps. The VMM re-checks everything from the host after the run. */
+#include "rt/numig_guest.h"
+
+#define FILL_GEN 1
+#define MAX_REPORTS 4
+
+struct state {
+	struct numig_mailbox *mb;
+	uint64_t nv, v, slots, pages, seq, reports;
+	uint64_t *rec;
+	uint64_t lost, corrupt;
+};
+
+static void report(struct state *st, const char *what, uint64_t page, uint64_t off, uint64_t expected,
+		   uint64_t found)
+{
+	if (st->reports++ >= MAX_REPORTS)
+		return;
+	numig_snprintf(st->mb->msg, sizeof(st->mb->msg),
+		       "%s: page %lu offset %#lx expected %#lx found %#lx (seen by vCPU %lu)", what, page, off, expected,
+		       found, st->v);
+	numig_hcall(NUMIG_HC_LOST);
+}
+
+static void check_slot(struct state *st, uint64_t page, uint64_t off, uint64_t expected, uint64_t found)
+{
+	if (found == 0 || (NUMIG_STAMP_VCPU(found) == st->v && !(found >> 63) &&
+			   NUMIG_STAMP_SEQ(found) < NUMIG_STAMP_SEQ(expected))) {
+		st->lost++;
+		st->mb->counter[NUMIG_CNT_LOST] = st->lost;
+		report(st, "LOST write", page, off, expected, found);
+	} else {
+		st->corrupt++;
+		st->mb->counter[NUMIG_CNT_CORRUPT] = st->corrupt;
+		report(st, "CORRUPT slot", page, off, expected, found);
+	}
+}
+
+static void fill_pages(struct state *st)
+{
+	for (uint64_t p = st->v; p < st->pages; p += st->nv) {
+		uint64_t *w = (uint64_t *)(st->mb->ws_base + p * NUMIG_HUGE_PAGE);
+
+		for (uint64_t off = 0; off < NUMIG_HUGE_PAGE; off += 8) {
+			uint64_t i = (off % 4096) / 8;
+
+			w[off / 8] = i < st->nv * st->slots ? 0 : numig_fill_word(p, off, FILL_GEN);
+		}
+	}
+}
+
+/* One visit of every own slot of page p: check, then write a new stamp. */
+static void write_page(struct state *st, uint64_t p)
+{
+	volatile uint64_t *base = (volatile uint64_t *)(st->mb->ws_base + p * NUMIG_HUGE_PAGE);
+
+	for (uint64_t s = 0; s < NUMIG_SUBPAGES; s++) {
+		for (uint64_t k = 0; k < st->slots; k++) {
+			uint64_t off = NUMIG_SLOT_OFFSET(s, st->v, st->slots, k);
+			uint64_t *r = &st->rec[NUMIG_RECORD_INDEX(st->v, st->pages, p, s, st->slots, k)];
+			uint64_t found = base[off / 8], stamp = NUMIG_STAMP(st->v, ++st->seq);
+
+			if (found != *r)
+				check_slot(st, p, off, *r, found);
+			base[off / 8] = stamp;
+			*r = stamp;
+		}
+	}
+	st->mb->counter[NUMIG_CNT_WRITES] += NUMIG_SUBPAGES * st->slots;
+}
+
+/* Fill words of every page (and this vCPU's slots, read-only). */
+static void sweep(struct state *st)
+{
+	for (uint64_t p = 0; p < st->pages; p++) {
+		const volatile uint64_t *w = (const volatile uint64_t *)(st->mb->ws_base + p * NUMIG_HUGE_PAGE);
+
+		for (uint64_t off = 0; off < NUMIG_HUGE_PAGE; off += 8) {
+			uint64_t i = (off % 4096) / 8, found = w[off / 8];
+
+			if (i < st->nv * st->slots) {
+				if (i / st->slots == st->v) {
+					uint64_t k = i % st->slots, s = off / 4096;
+					uint64_t exp = st->rec[NUMIG_RECORD_INDEX(st->v, st->pages, p, s, st->slots, k)];
+
+					if (found != exp)
+						check_slot(st, p, off, exp, found);
+				}
+				continue;
+			}
+			if (found != numig_fill_word(p, off, FILL_GEN)) {
+				st->corrupt++;
+				st->mb->counter[NUMIG_CNT_CORRUPT] = st->corrupt;
+				report(st, "CORRUPT fill", p, off, numig_fill_word(p, off, FILL_GEN), found);
+			}
+		}
+	}
+	st->mb->counter[NUMIG_CNT_SWEEPS]++;
+}
+
+int guest_main(struct numig_mailbox *mb)
+{
+	struct state st = { .mb = mb };
+	uint64_t sweep_every = mb->param[NUMIG_PARAM_SWEEP_EVERY] ? mb->param[NUMIG_PARAM_SWEEP_EVERY] : 256;
+	uint64_t passes = 0;
+
+	st.nv = mb->nr_vcpus;
+	st.v = mb->vcpu_id;
+	st.slots = mb->param[NUMIG_PARAM_SLOTS] ? mb->param[NUMIG_PARAM_SLOTS] : 1;
+	st.pages = mb->ws_pages;
+	st.rec = (uint64_t *)mb->scratch_base;
+	if (!st.pages)
+		numig_panic("integrity needs a working set (--ws)");
+	if (st.nv * st.slots * 8 > 2048)
+		numig_panic("%lu vCPUs x %lu slots do not fit in half a sub-page", st.nv, st.slots);
+	if (NUMIG_RECORD_INDEX(st.nv, st.pages, 0, 0, st.slots, 0) * 8 > mb->scratch_size)
+		numig_panic("scratch area too small for the records");
+	for (uint64_t p = 0; p < st.pages; p++)
+		for (uint64_t s = 0; s < NUMIG_SUBPAGES; s++)
+			for (uint64_t k = 0; k < st.slots; k++)
+				st.rec[NUMIG_RECORD_INDEX(st.v, st.pages, p, s, st.slots, k)] = 0;
+	fill_pages(&st);
+	if (st.v == 0) {
+		mb->result[NUMIG_RES_SLOTS] = st.slots;
+		mb->result[NUMIG_RES_FILL_GEN] = FILL_GEN;
+		mb->result[NUMIG_RES_KIND] = NUMIG_KIND_INTEGRITY;
+	}
+	numig_barrier();
+	while (!numig_should_stop(mb)) {
+		/* Each vCPU starts at a different page so they meet everywhere. */
+		for (uint64_t n = 0; n < st.pages && !numig_should_stop(mb); n++)
+			write_page(&st, (n + st.v * st.pages / st.nv) % st.pages);
+		mb->counter[NUMIG_CNT_PASSES] = ++passes;
+		if (passes % sweep_every == 0)
+			sweep(&st);
+	}
+	numig_barrier(); /* every vCPU's last write is done before anyone checks */
+	sweep(&st);
+	numig_hcall(NUMIG_HC_REPORT);
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* numig guest/VMM protocol: the one header both sides compile against.
+ *
+ * The guest runs its workloads in ring 3 (natively fast on software KVM
+ * backends, where ring 0 is emulated) and calls the VMM with `out` to a numig
+ * port (RFLAGS.IOPL=3 makes that legal at CPL3). Arguments travel in the
+ * vCPU's mailbox, a 4 KiB page in the never-migrating system area whose
+ * address is also the vCPU's FS base, so `%fs:0` always finds it.
+ *
+ * Ring-0 handlers (exceptions, page faults) pass their data in registers
+ * instead: the VMM reads them with KVM_GET_REGS on the I/O exit, so the
+ * emulated ring-0 path touches as little memory as possible.
+ *
+ * Everything here is freestanding: fixed-width types only, no libc.
+ */
+#ifndef NUMIG_ABI_H
+#define NUMIG_ABI_H
+
+#ifdef __ASSEMBLER__
+#define NUMIG_ULL(x) x
+#else
+#include <stdint.h>
+#define NUMIG_ULL(x) x##ULL
+#endif
+
+#define NUMIG_ABI_VERSION 1
+
+/* ---- I/O ports --------------------------------------------------------- */
+/* Ring 3: `out %eax, (NUMIG_PORT_HCALL)` with eax = hypercall number. */
+#define NUMIG_PORT_HCALL 0x0510
+/* Ring 0 #PF handler: rdi = CR2, rsi = error code, rcx = faulting RIP.
+ * The VMM resolves the fault (hinting fault, wait for a migration) and
+ * re-enters; the handler then returns with iretq and the access retries. */
+#define NUMIG_PORT_PFAULT 0x0511
+/* Ring 0 fatal exception: rdi = vector, rsi = error code, rcx = RIP,
+ * r8 = CR2, r9 = CS, r10 = RFLAGS, r11 = RSP at the exception.
+ * (dx carries the port number, so no argument travels in rdx.) */
+#define NUMIG_PORT_EXCEPTION 0x0512
+
+/* ---- hypercalls (eax at NUMIG_PORT_HCALL) ------------------------------- */
+#define NUMIG_HC_PRINT 1   /* print mailbox->msg (NUL-terminated) */
+#define NUMIG_HC_DONE 2    /* this vCPU is finished: arg[0] = exit code */
+#define NUMIG_HC_PANIC 3   /* guest-detected fatal error: msg = reason */
+#define NUMIG_HC_REPORT 4  /* results are in mailbox->result[] (final) */
+#define NUMIG_HC_BARRIER 5 /* wait until every vCPU reached the barrier */
+#define NUMIG_HC_LOST 6    /* integrity: a check failed, details in arg[] */
+#define NUMIG_HC_YIELD 7   /* let the VMM run (no-op exit, for benchmarks) */
+#define NUMIG_HC_MAX 7
+
+/* ---- guest virtual / physical layout ------------------------------------ */
+/* The system area is identity-mapped (GVA == GPA) with 2 MiB pages and never
+ * migrates: page tables, GDT/TSS/IDT, mailboxes, stacks, the guest image and a
+ * scratch area for guest records. */
+#define NUMIG_PT_POOL NUMIG_ULL(0x1000)      /* page-table pages, built by the VMM */
+#define NUMIG_PT_POOL_END NUMIG_ULL(0x50000) /* 79 pages: ~76 GiB of working set */
+#define NUMIG_GDT NUMIG_ULL(0x50000)
+#define NUMIG_TSS NUMIG_ULL(0x51000)        /* per vCPU, NUMIG_TSS_STRIDE apart */
+#define NUMIG_TSS_STRIDE 0x140                /* TSS + I/O bitmap for ports 0..0x5ff */
+#define NUMIG_TSS_IOMAP 0x68
+#define NUMIG_TSS_LIMIT (NUMIG_TSS_IOMAP + 0x600 / 8)  /* + the 0xff terminator byte */
+#define NUMIG_IDT NUMIG_ULL(0x57000)
+#define NUMIG_MAILBOX NUMIG_ULL(0x60000)    /* per vCPU, 4 KiB each */
+#define NUMIG_MAILBOX_SIZE 0x1000
+#define NUMIG_MAX_VCPUS 64
+#define NUMIG_STACKS NUMIG_ULL(0x200000)    /* per vCPU: kernel then user stack */
+#define NUMIG_KSTACK_SIZE NUMIG_ULL(0x4000)
+#define NUMIG_USTACK_SIZE NUMIG_ULL(0x10000)
+#define NUMIG_IMAGE_BASE NUMIG_ULL(0x800000) /* guests are linked here */
+#define NUMIG_IMAGE_MAX NUMIG_ULL(0x800000)  /* 8 MiB of code and data */
+#define NUMIG_SCRATCH NUMIG_ULL(0x1000000)   /* guest records; size in mailbox */
+#define NUMIG_WS_GVA NUMIG_ULL(0x8000000000) /* 512 GiB: PML4[1] */
+#define NUMIG_HUGE_PAGE NUMIG_ULL(0x200000)
+
+#ifndef __ASSEMBLER__
+/* ---- per-vCPU mailbox ------------------------------------------------- */
+#define NUMIG_MAILBOX_MAGIC NUMIG_ULL(0x6d6f6f62676d756e) /* "numgboom" */
+#define NUMIG_MSG_LEN 1024
+#define NUMIG_NR_ARGS 8
+#define NUMIG_NR_COUNTERS 16
+#define NUMIG_NR_RESULTS 32
+#define NUMIG_NR_PARAMS 16
+
+/* Counters the guest updates while it runs and the VMM samples (relaxed). */
+#define NUMIG_CNT_OPS 0        /* workload operations (hammer: 8-byte accesses) */
+#define NUMIG_CNT_WRITES 1     /* stamped writes (integrity) */
+#define NUMIG_CNT_SWEEPS 2     /* verification sweeps completed */
+#define NUMIG_CNT_LOST 3       /* lost writes seen by the guest */
+#define NUMIG_CNT_CORRUPT 4    /* corrupted words seen by the guest */
+#define NUMIG_CNT_PASSES 5     /* passes over the working set */
+
+/* Workload parameters the VMM passes to every vCPU (param[]). */
+#define NUMIG_PARAM_RUN_NS 0       /* desired run length, 0 = guest decides */
+#define NUMIG_PARAM_SLOTS 1        /* integrity: slots per vCPU per 4 KiB */
+#define NUMIG_PARAM_SWEEP_EVERY 2  /* integrity: passes between sweeps */
+#define NUMIG_PARAM_SEED 3
+#define NUMIG_PARAM_WRITE_PCT 4    /* hammer: percentage of writes */
+#define NUMIG_PARAM_COUNT 5        /* hcbench: hypercalls to make */
+
+struct numig_mailbox {
+	uint64_t self;                 /* GVA of this mailbox (read via %fs:0) */
+	uint64_t magic;
+	uint32_t abi_version;
+	uint32_t vcpu_id;
+	uint32_t nr_vcpus;
+	uint32_t node;                 /* guest NUMA node of this vCPU */
+	uint32_t nr_nodes;
+	uint32_t pad0;
+	uint64_t ws_base;              /* GVA of the working set */
+	uint64_t ws_pages;             /* number of 2 MiB pages */
+	uint64_t scratch_base;         /* never-migrating memory for guest records */
+	uint64_t scratch_size;         /* bytes, shared by all vCPUs */
+	volatile uint64_t stop;        /* set by the VMM: finish up and report */
+	uint64_t param[NUMIG_NR_PARAMS];
+	uint64_t arg[NUMIG_NR_ARGS];   /* hypercall arguments */
+	volatile uint64_t counter[NUMIG_NR_COUNTERS];
+	uint64_t result[NUMIG_NR_RESULTS];
+	char msg[NUMIG_MSG_LEN];
+};
+
+_Static_assert(sizeof(struct numig_mailbox) <= NUMIG_MAILBOX_SIZE, "mailbox fits its page");
+
+/* Integrity workload: stamps and records, shared with the host checker.
+ * A stamp is (vcpu << 48) | sequence, never 0; a slot that was never written
+ * holds 0. The record of the last stamp written to each slot lives in the
+ * scratch area at NUMIG_SCRATCH + 8 * slot_index(vcpu, page, sub, k). */
+#define NUMIG_STAMP(vcpu, seq) (((uint64_t)(vcpu) << 48) | ((seq) & NUMIG_ULL(0xffffffffffff)))
+#define NUMIG_STAMP_VCPU(s) ((uint32_t)((s) >> 48))
+#define NUMIG_STAMP_SEQ(s) ((s) & NUMIG_ULL(0xffffffffffff))
+#define NUMIG_SUBPAGES 512             /* 4 KiB sub-pages per 2 MiB page */
+#define NUMIG_SLOT_BYTES 8
+/* Slot k (0 <= k < slots) of vCPU v in sub-page s sits at byte offset
+ * s * 4096 + (v * slots + k) * 8 from the page start; every other word of the
+ * page holds the fill pattern. */
+#define NUMIG_SLOT_OFFSET(sub, vcpu, slots, k) \
+	((uint64_t)(sub) * 4096 + ((uint64_t)(vcpu) * (slots) + (k)) * NUMIG_SLOT_BYTES)
+
+/* Where the guest keeps its record of slot k of vCPU v in sub-page s of
+ * page p (an index of 8-byte words from NUMIG_SCRATCH). */
+#define NUMIG_RECORD_INDEX(v, pages, p, s, slots, k) \
+	((((uint64_t)(v) * (pages) + (p)) * NUMIG_SUBPAGES + (s)) * (slots) + (k))
+
+/* result[] of a workload that wants the VMM to check its memory too. */
+#define NUMIG_RES_KIND 0
+#define NUMIG_KIND_INTEGRITY NUMIG_ULL(0x494e544547524954) /* "INTEGRIT" */
+#define NUMIG_RES_SLOTS 1      /* slots per vCPU per sub-page */
+#define NUMIG_RES_FILL_GEN 2   /* generation of the fill pattern */
+
+/* Fill pattern: a function of page index, byte offset and generation that no
+ * stamp can equal (bit 63 set, stamps never have it). */
+static inline uint64_t numig_fill_word(uint64_t page, uint64_t offset, uint64_t gen)
+{
+	uint64_t x = (page << 32) ^ offset ^ (gen * NUMIG_ULL(0x9e3779b97f4a7c15));
+
+	x ^= x >> 29;
+	x *= NUMIG_ULL(0xbf58476d1ce4e5b9);
+	x ^= x >> 32;
+	return x | (NUMIG_ULL(1) << 63);
+}
+
+/* Descriptor the runtime places in the ELF section ".numig_rt" so the VMM can
+ * find the ring-0 entry points without a symbol table. */
+struct numig_rt_desc {
+	uint64_t magic;
+	uint64_t abi_version;
+	uint64_t exc_stubs;    /* 256 stubs, NUMIG_EXC_STUB_SIZE bytes apart */
+	uint64_t pf_handler;   /* vector 14 */
+	uint64_t user_entry;   /* ring-3 entry point */
+};
+#endif /* !__ASSEMBLER__ */
+
+#define NUMIG_EXC_STUB_SIZE 16
+#define NUMIG_RT_MAGIC NUMIG_ULL(0x3174725f6769756e) /* "numig_rt1" */
+
+#endif

@@ -1,0 +1,75 @@
+/* The migration engine: moves one guest huge page to a frame on another
+ * node while vCPUs run, in the phases of Linux's mm/migrate.c:
+ *
+ *   isolate -> allocate target -> guard / unmap -> copy -> switch -> release
+ *
+ * The guard is the 2013 fix ("mm,numa: fix memory corrupter race between THP
+ * NUMA unmap and migrate"): when the page's leaf was changed with its TLB
+ * flush still deferred, vCPUs may keep writing the old frame through
+ * translations they cached before; the engine drops those translations on
+ * every vCPU, synchronously, before it copies, and keeps the old frame
+ * write-protected during the copy. */
+#ifndef NUMIG_MMU_MIGRATE_H
+#define NUMIG_MMU_MIGRATE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "pool.h"
+#include "stats.h"
+#include "tlb.h"
+#include "ws.h"
+
+enum mig_reason { MIG_REASON_HINT_FAULT, MIG_REASON_SCHEDULE, MIG_REASON_SCANNED, MIG_NR_REASONS };
+
+enum mig_status {
+	MIG_DONE = 0,
+	MIG_ABORT_NOMEM,  /* no free frame on the target node: page untouched */
+	MIG_BUSY,         /* another migration of the page is in flight */
+	MIG_ERROR,        /* a host call failed: page restored, see errno */
+};
+
+enum mig_inject {
+	INJECT_NONE,
+	INJECT_CORRUPT_COPY,   /* flip one byte of one copy */
+	INJECT_SKIP_COPY_LINE, /* leave one 64-byte line of one copy uncopied */
+};
+
+struct mig_stats {
+	struct lat_rec isolate, alloc, guard, copy, sw, release, total;
+	atomic_uint_fast64_t done, aborted_nomem, busy, errors;
+	atomic_uint_fast64_t by_reason[MIG_NR_REASONS];
+	atomic_uint_fast64_t guard_flushes;      /* guard ran: a flush was pending */
+	atomic_uint_fast64_t guard_skipped;      /* --no-guard skipped a needed guard */
+	atomic_uint_fast64_t eager_unmaps;       /* leaf was present: invalidated at once */
+	atomic_uint_fast64_t no_invalidation;    /* already unreachable: nothing to do */
+	atomic_uint_fast64_t bytes_copied;
+};
+
+struct migrator {
+	struct ws *ws;
+	struct pool *pool;
+	struct tlb *tlb;
+	int guard;                    /* 0 only with --no-guard (UNSAFE) */
+	enum mig_inject inject;
+	uint64_t inject_after;        /* inject into the first migration after this many */
+	atomic_uint_fast64_t started;
+	atomic_int injected;
+	uint32_t injected_page;       /* where the injection went */
+	uint64_t injected_offset;
+	struct mig_stats st;
+};
+
+int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard);
+void migrator_destroy(struct migrator *m);
+
+/* Migrates `pg` to a new frame on guest node `target` (the same node is
+ * allowed: it moves the page to another frame, which exercises the same
+ * path on a one-node guest). */
+enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why);
+
+/* Blocks until the migration of `pg` that was in flight when `seq` was read
+ * has finished. Returns the nanoseconds waited. */
+uint64_t wait_for_migration(struct ws_page *pg, uint64_t seq);
+
+#endif

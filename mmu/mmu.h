@@ -1,0 +1,83 @@
+/* numig's memory manager, as the VMM sees it: host pools, the guest's
+ * translation tables, the working set, invalidation, the migration engine,
+ * the hinting scanner and the migration thread, built from one config. */
+#ifndef NUMIG_MMU_MMU_H
+#define NUMIG_MMU_MMU_H
+
+#include <stdint.h>
+
+#include "migrate.h"
+#include "policy.h"
+#include "pool.h"
+#include "pt.h"
+#include "scan.h"
+#include "schedule.h"
+#include "stats.h"
+#include "tlb.h"
+#include "ws.h"
+
+struct mmu_config {
+	int nr_nodes;
+	uint64_t bytes_per_node;
+	int host_node_of[POOL_MAX_NODES];
+	int hugetlb;
+	uint32_t ws_pages;
+	uint8_t *sys_mem;              /* host address of guest-physical 0 */
+	uint64_t pt_lo, pt_hi;         /* table pages */
+	uint64_t identity_bytes;       /* identity-mapped system area */
+	uint64_t ws_base;
+	int guard;
+	enum mig_inject inject;
+	uint64_t inject_after;
+	int hint_migrate;              /* hinting faults move pages to the vCPU's node */
+	uint64_t scan_period_ns;       /* 0: no scanner */
+	uint32_t scan_size;
+	uint64_t lazy_delay_ns;
+	double migrate_rate;           /* 0: no migration thread */
+	enum sched_pattern pattern;
+	int to_node;
+	uint64_t seed;
+};
+
+struct fault_stats {
+	struct lat_rec stall;          /* vCPU stall per resolved fault */
+	atomic_uint_fast64_t hint_faults, waited, restored, hint_migrations, spurious, efaults, efault_waits;
+};
+
+struct mmu {
+	struct mmu_config cfg;
+	struct pool pool;
+	struct pt pt;
+	struct ws ws;
+	struct tlb tlb;
+	struct migrator mig;
+	struct page_queue marked;
+	struct scanner scan;
+	struct mig_schedule sched;
+	struct fault_stats faults;
+	pthread_t keeper;             /* keeps populated free frames ready */
+	atomic_int keeper_stop;
+	int keeper_running;
+	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan;
+};
+
+int mmu_init(struct mmu *m, const struct mmu_config *cfg, struct nerr *e);
+void mmu_destroy(struct mmu *m);
+
+/* Starts / stops the scanner and the migration thread. */
+int mmu_start(struct mmu *m, struct nerr *e);
+void mmu_stop(struct mmu *m);
+
+enum fault_outcome { FAULT_RESOLVED, FAULT_NOT_OURS, FAULT_ERROR };
+
+/* A vCPU on guest node `vcpu_node` took a #PF at `gva`: a hinting fault, or
+ * a touch of a page being migrated. Returns FAULT_NOT_OURS for an address
+ * outside the working set (a guest bug). */
+enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t gva);
+
+/* KVM_RUN failed with EFAULT: a write reached a write-protected frame. No
+ * address is reported, so wait for every migration and invalidation in
+ * flight. Returns how many it waited for. */
+int mmu_handle_efault(struct mmu *m);
+
+#endif

@@ -1,0 +1,420 @@
+/* Per-node host memory regions and the 2 MiB frame allocator (pool.h). */
+#define _GNU_SOURCE
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26)
+#endif
+
+#define KPF_THP 22
+#define KPF_HUGE 17
+
+static int map_region(struct pool *p, struct node_pool *np, struct nerr *e)
+{
+	if (p->hugetlb) {
+		np->map_len = np->bytes;
+		np->map = mmap(NULL, np->map_len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+		if (np->map == MAP_FAILED)
+			return nerr_set(e, NUMIG_EXIT_ENV,
+					"--hugetlb: cannot map %llu MiB of 2 MiB huge pages for guest node %d: %s "
+					"(reserve them first: echo N > /proc/sys/vm/nr_hugepages)",
+					(unsigned long long)(np->bytes >> 20), np->guest_node, strerror(errno));
+		np->hva = np->map;
+		return 0;
+	}
+	/* Over-allocate by one frame so the region can start on a 2 MiB
+	 * boundary: THP and KVM's 2 MiB mappings need host alignment. */
+	np->map_len = np->bytes + FRAME_SIZE;
+	np->map = mmap(NULL, np->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		       0);
+	if (np->map == MAP_FAILED)
+		return nerr_set(e, NUMIG_EXIT_ENV, "cannot map %llu MiB for guest node %d: %s",
+				(unsigned long long)(np->bytes >> 20), np->guest_node, strerror(errno));
+	np->hva = (uint8_t *)(((uintptr_t)np->map + FRAME_SIZE - 1) & ~(uintptr_t)(FRAME_SIZE - 1));
+	if (madvise(np->hva, np->bytes, MADV_HUGEPAGE))
+		return nerr_set(e, NUMIG_EXIT_ENV, "madvise(MADV_HUGEPAGE) failed: %s (is THP disabled?)",
+				strerror(errno));
+	return 0;
+}
+
+static int bind_region(struct pool *p, struct node_pool *np, struct nerr *e)
+{
+	unsigned long mask[POOL_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = { 0 };
+
+	if (!p->numa_ok)
+		return 0;
+	mask[np->host_node / (8 * sizeof(unsigned long))] |= 1ul << (np->host_node % (8 * sizeof(unsigned long)));
+	/* MPOL_BIND before the first touch: every frame is allocated on the
+	 * node or the touch fails, so placement is never silently wrong. */
+	if (mbind(np->hva, np->bytes, MPOL_BIND, mask, POOL_MAX_NODES + 1, 0))
+		return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d -> host node %d) failed: %s", np->guest_node,
+				np->host_node, strerror(errno));
+	return 0;
+}
+
+int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int *host_node_of, int hugetlb,
+		struct nerr *e)
+{
+	uint64_t stride;
+
+	memset(p, 0, sizeof(*p));
+	if (nr_nodes < 1 || nr_nodes > POOL_MAX_NODES)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "guest nodes must be 1..%d", POOL_MAX_NODES);
+	if (bytes_per_node < FRAME_SIZE || bytes_per_node % FRAME_SIZE)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "memory per node must be a multiple of 2 MiB (got %llu bytes)",
+				(unsigned long long)bytes_per_node);
+	p->nr_nodes = nr_nodes;
+	p->hugetlb = hugetlb;
+	p->numa_ok = numa_available() >= 0;
+	p->host_nodes = p->numa_ok ? numa_max_node() + 1 : 1;
+	p->keep_free = 8;
+	stride = (bytes_per_node + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	for (int g = 0; g < nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+
+		np->guest_node = g;
+		np->host_node = host_node_of ? host_node_of[g] : 0;
+		np->host_node_measured = -1;
+		np->bytes = bytes_per_node;
+		np->gpa = POOL_GPA_BASE + (uint64_t)g * stride;
+		np->nr_frames = (uint32_t)(bytes_per_node / FRAME_SIZE);
+		np->nr_free = np->nr_frames;
+		pthread_mutex_init(&np->lock, NULL);
+		np->frames = calloc(np->nr_frames, sizeof(*np->frames));
+		if (!np->frames) {
+			nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for frame descriptors");
+			goto fail;
+		}
+		if (map_region(p, np, e) || bind_region(p, np, e))
+			goto fail;
+		for (uint32_t i = 0; i < np->nr_frames; i++) {
+			struct frame *f = &np->frames[i];
+
+			f->index = i;
+			f->node = (uint16_t)g;
+			f->gpa = np->gpa + (uint64_t)i * FRAME_SIZE;
+			f->hva = np->hva + (uint64_t)i * FRAME_SIZE;
+		}
+	}
+	return 0;
+fail:
+	pool_destroy(p);
+	return -1;
+}
+
+void pool_destroy(struct pool *p)
+{
+	for (int g = 0; g < p->nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+
+		if (np->map && np->map != MAP_FAILED)
+			munmap(np->map, np->map_len);
+		free(np->frames);
+		pthread_mutex_destroy(&np->lock);
+		np->map = NULL;
+		np->frames = NULL;
+	}
+	p->nr_nodes = 0;
+}
+
+static int populate(struct node_pool *np, struct frame *f)
+{
+	if (f->populated)
+		return 0;
+	if (madvise(f->hva, FRAME_SIZE, MADV_POPULATE_WRITE)) {
+		if (errno != EINVAL)
+			return -1;
+		/* Kernels before 5.14: touch every 4 KiB page instead. */
+		for (uint64_t off = 0; off < FRAME_SIZE; off += 4096)
+			((volatile uint8_t *)f->hva)[off] = 0;
+	}
+	f->populated = 1;
+	__atomic_fetch_add(&np->populations, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void take(struct node_pool *np, struct frame *f)
+{
+	f->in_use = 1;
+	np->nr_free--;
+	if (f->populated)
+		np->nr_populated_free--;
+	np->allocs++;
+}
+
+static struct frame *alloc_frame(struct pool *p, int node, int populate_it)
+{
+	struct node_pool *np;
+	struct frame *pick = NULL;
+
+	if (node < 0 || node >= p->nr_nodes)
+		return NULL;
+	np = &p->node[node];
+	pthread_mutex_lock(&np->lock);
+	for (uint32_t n = 0; n < np->nr_frames; n++) {
+		struct frame *f = &np->frames[(np->hint + n) % np->nr_frames];
+
+		if (f->in_use)
+			continue;
+		if (f->populated || !np->nr_populated_free) {
+			pick = f;
+			break;
+		}
+	}
+	if (pick) {
+		take(np, pick);
+		np->hint = (pick->index + 1) % np->nr_frames;
+	} else {
+		np->alloc_failures++;
+	}
+	pthread_mutex_unlock(&np->lock);
+	if (pick && populate_it && populate(np, pick)) {
+		frame_free(p, pick);
+		pthread_mutex_lock(&np->lock);
+		np->alloc_failures++;
+		pthread_mutex_unlock(&np->lock);
+		return NULL;
+	}
+	return pick;
+}
+
+struct frame *frame_alloc(struct pool *p, int node)
+{
+	return alloc_frame(p, node, 1);
+}
+
+struct frame *frame_alloc_lazy(struct pool *p, int node)
+{
+	struct frame *f = alloc_frame(p, node, 0);
+
+	/* Once the guest uses it, it is populated for our purposes. */
+	if (f)
+		f->populated = 1;
+	return f;
+}
+
+uint32_t pool_refill(struct pool *p, uint32_t max)
+{
+	uint32_t done = 0;
+
+	for (int g = 0; g < p->nr_nodes && done < max; g++) {
+		struct node_pool *np = &p->node[g];
+
+		while (done < max) {
+			struct frame *f = NULL;
+
+			pthread_mutex_lock(&np->lock);
+			if (np->nr_populated_free < p->keep_free)
+				for (uint32_t i = 0; i < np->nr_frames && !f; i++)
+					if (!np->frames[i].in_use && !np->frames[i].populated)
+						f = &np->frames[i];
+			if (f)
+				take(np, f);
+			pthread_mutex_unlock(&np->lock);
+			if (!f)
+				break;
+			populate(np, f);
+			frame_free(p, f);
+			done++;
+		}
+	}
+	return done;
+}
+
+int frame_alloc_run(struct pool *p, int node, uint32_t n, struct frame **out)
+{
+	struct node_pool *np;
+	uint32_t start = 0, len = 0;
+	int found = 0;
+
+	if (node < 0 || node >= p->nr_nodes || n == 0)
+		return -1;
+	np = &p->node[node];
+	pthread_mutex_lock(&np->lock);
+	for (uint32_t i = 0; i < np->nr_frames && !found; i++) {
+		if (np->frames[i].in_use) {
+			len = 0;
+			continue;
+		}
+		if (len++ == 0)
+			start = i;
+		found = len == n;
+	}
+	if (found)
+		for (uint32_t i = 0; i < n; i++)
+			take(np, &np->frames[start + i]);
+	else
+		np->alloc_failures++;
+	pthread_mutex_unlock(&np->lock);
+	if (!found)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		out[i] = &np->frames[start + i];
+		if (populate(np, out[i])) {
+			for (uint32_t j = 0; j < n; j++)
+				frame_free(p, &np->frames[start + j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void frame_free(struct pool *p, struct frame *f)
+{
+	struct node_pool *np = &p->node[f->node];
+
+	pthread_mutex_lock(&np->lock);
+	if (f->in_use) {
+		f->in_use = 0;
+		np->nr_free++;
+		if (f->populated)
+			np->nr_populated_free++;
+		np->frees++;
+	}
+	pthread_mutex_unlock(&np->lock);
+}
+
+uint32_t pool_trim(struct pool *p)
+{
+	uint32_t released = 0;
+
+	if (p->hugetlb)
+		return 0; /* hugetlb pages are reserved anyway: nothing to give back */
+	for (int g = 0; g < p->nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+
+		pthread_mutex_lock(&np->lock);
+		for (uint32_t i = 0; i < np->nr_frames && np->nr_populated_free > p->keep_free; i++) {
+			struct frame *f = &np->frames[np->nr_frames - 1 - i];
+
+			if (f->in_use || !f->populated || f->ro_holds)
+				continue;
+			if (madvise(f->hva, FRAME_SIZE, MADV_DONTNEED) == 0) {
+				f->populated = 0;
+				np->nr_populated_free--;
+				np->trims++;
+				released++;
+			}
+		}
+		pthread_mutex_unlock(&np->lock);
+	}
+	return released;
+}
+
+struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa)
+{
+	for (int g = 0; g < p->nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+
+		if (gpa >= np->gpa && gpa < np->gpa + np->bytes)
+			return &np->frames[(gpa - np->gpa) / FRAME_SIZE];
+	}
+	return NULL;
+}
+
+int pool_query_host_node(const void *hva)
+{
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, (void *)hva, MPOL_F_NODE | MPOL_F_ADDR))
+		return -1;
+	return node;
+}
+
+enum frame_huge frame_huge_state(const struct pool *p, const struct frame *f)
+{
+	uint64_t entry, flags;
+	int fd;
+
+	if (p->hugetlb)
+		return FRAME_HUGE;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return FRAME_HUGE_UNKNOWN;
+	if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)f->hva / 4096 * 8)) != sizeof(entry)) {
+		close(fd);
+		return FRAME_HUGE_UNKNOWN;
+	}
+	close(fd);
+	if (!(entry & (1ull << 63)))
+		return FRAME_NOT_HUGE; /* not even present */
+	if ((entry & ((1ull << 55) - 1)) == 0)
+		return FRAME_HUGE_UNKNOWN; /* PFNs hidden: not root */
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return FRAME_HUGE_UNKNOWN;
+	if (pread(fd, &flags, sizeof(flags), (off_t)((entry & ((1ull << 55) - 1)) * 8)) != sizeof(flags)) {
+		close(fd);
+		return FRAME_HUGE_UNKNOWN;
+	}
+	close(fd);
+	return (flags & ((1ull << KPF_THP) | (1ull << KPF_HUGE))) ? FRAME_HUGE : FRAME_NOT_HUGE;
+}
+
+int frame_make_huge(struct pool *p, struct frame *f)
+{
+	struct node_pool *np = &p->node[f->node];
+	int rc;
+
+	if (frame_huge_state(p, f) != FRAME_NOT_HUGE)
+		return 0;
+	rc = madvise(f->hva, FRAME_SIZE, MADV_COLLAPSE);
+	pthread_mutex_lock(&np->lock);
+	if (rc == 0 && frame_huge_state(p, f) == FRAME_HUGE)
+		np->collapse_ok++;
+	else
+		np->collapse_failed++, rc = -1;
+	pthread_mutex_unlock(&np->lock);
+	return rc;
+}
+
+void pool_verify_placement(struct pool *p)
+{
+	for (int g = 0; g < p->nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+		uint64_t misplaced = 0;
+		int measured = -1;
+
+		for (uint32_t i = 0; i < np->nr_frames; i++) {
+			int h;
+
+			if (!np->frames[i].populated)
+				continue;
+			h = pool_query_host_node(np->frames[i].hva);
+			if (h < 0)
+				continue;
+			if (measured < 0)
+				measured = h;
+			if (h != np->host_node)
+				misplaced++;
+		}
+		np->host_node_measured = measured;
+		np->misplaced_frames = misplaced;
+	}
+}
+
+uint32_t pool_free_frames(struct pool *p, int node)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&p->node[node].lock);
+	n = p->node[node].nr_free;
+	pthread_mutex_unlock(&p->node[node].lock);
+	return n;
+}

@@ -1,0 +1,78 @@
+/* Rate-driven migration thread (schedule.h). */
+#include "schedule.h"
+
+#include <errno.h>
+#include <time.h>
+
+enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
+{
+	struct ws_page *pg;
+	uint32_t idx;
+	int target, cur;
+	enum mig_reason why = MIG_REASON_SCHEDULE;
+
+	if (!s->ws->nr_pages)
+		return MIG_BUSY;
+	if (s->marked && page_queue_pop(s->marked, &idx)) {
+		why = MIG_REASON_SCANNED;
+		atomic_fetch_add(&s->from_marked, 1);
+	} else {
+		idx = (uint32_t)(policy_rand(rng) % s->ws->nr_pages);
+	}
+	pg = &s->ws->pages[idx];
+	pthread_mutex_lock(&pg->lock);
+	cur = pg->frame->node;
+	pthread_mutex_unlock(&pg->lock);
+	target = policy_schedule_target(s->pattern, s->to_node, cur, s->nr_nodes, rng);
+	atomic_fetch_add(&s->attempted, 1);
+	return migrate_huge_page(s->mig, pg, target, why);
+}
+
+static void *schedule_main(void *arg)
+{
+	struct mig_schedule *s = arg;
+	uint64_t rng = s->seed ? s->seed : 1, start = now_ns(), n = 0, total = 0;
+	double interval_ns = 1e9 / s->rate_per_s;
+
+	while (!atomic_load(&s->stop) && (!s->max_migrations || total < s->max_migrations)) {
+		uint64_t due = start + (uint64_t)((double)n * interval_ns), t = now_ns();
+
+		if (t < due) {
+			uint64_t d = due - t;
+			struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		} else if (t - due > 100000000ull) {
+			/* More than 100 ms behind: the rate is not reachable. Count
+			 * it and restart the clock instead of bursting. */
+			atomic_fetch_add(&s->behind, 1);
+			start = t;
+			n = 0;
+		}
+		schedule_step(s, &rng);
+		n++;
+		total++;
+	}
+	return NULL;
+}
+
+int schedule_start(struct mig_schedule *s)
+{
+	if (s->rate_per_s <= 0 || !s->ws->nr_pages)
+		return 0;
+	atomic_store(&s->stop, 0);
+	if (pthread_create(&s->thread, NULL, schedule_main, s))
+		return -1;
+	s->running = 1;
+	return 0;
+}
+
+void schedule_stop(struct mig_schedule *s)
+{
+	if (!s->running)
+		return;
+	atomic_store(&s->stop, 1);
+	pthread_join(s->thread, NULL);
+	s->running = 0;
+}

@@ -1,0 +1,38 @@
+/* The VMM's migration thread (CPU B of the 2013 race when it picks pages
+ * the scanner just marked): migrates working-set pages at a fixed rate, with
+ * the same engine the hinting-fault path uses. */
+#ifndef NUMIG_MMU_SCHEDULE_H
+#define NUMIG_MMU_SCHEDULE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "migrate.h"
+#include "policy.h"
+#include "scan.h"
+
+struct mig_schedule {
+	struct migrator *mig;
+	struct ws *ws;
+	struct page_queue *marked;   /* scanner-marked pages go first; may be NULL */
+	double rate_per_s;
+	enum sched_pattern pattern;
+	int to_node;
+	int nr_nodes;
+	uint64_t seed;
+	uint64_t max_migrations;     /* 0 = until stopped */
+	atomic_int stop;
+	pthread_t thread;
+	int running;
+	atomic_uint_fast64_t attempted, from_marked, behind;
+};
+
+int schedule_start(struct mig_schedule *s);
+void schedule_stop(struct mig_schedule *s);
+
+/* One step, for tests and for the thread: choose a page and a target and
+ * migrate it. */
+enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng);
+
+#endif

@@ -1,0 +1,113 @@
+/* Invalidation through the host mapping (see tlb.h). */
+#include "tlb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+int tlb_init(struct tlb *t)
+{
+	pthread_mutex_init(&t->lock, NULL);
+	atomic_init(&t->seq, 0);
+	atomic_init(&t->in_progress, 0);
+	atomic_init(&t->calls, 0);
+	atomic_init(&t->invalidations, 0);
+	atomic_init(&t->frames_invalidated, 0);
+	return lat_rec_init(&t->per_call, 1 << 16);
+}
+
+void tlb_destroy(struct tlb *t)
+{
+	lat_rec_free(&t->per_call);
+	pthread_mutex_destroy(&t->lock);
+}
+
+static int by_hva(const void *a, const void *b)
+{
+	const struct frame *x = *(struct frame *const *)a, *y = *(struct frame *const *)b;
+
+	return x->hva < y->hva ? -1 : x->hva > y->hva;
+}
+
+/* Applies `prot` to each maximal run of host-contiguous frames in the
+ * sorted array; frames for which `skip` says so break runs. */
+static int protect_runs(struct tlb *t, struct frame **f, size_t n, int prot, int skip_held)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		if (skip_held && f[i]->ro_holds) {
+			i++;
+			continue;
+		}
+		while (j + 1 < n && f[j + 1]->hva == f[j]->hva + FRAME_SIZE && !(skip_held && f[j + 1]->ro_holds))
+			j++;
+		atomic_fetch_add(&t->calls, 1);
+		if (mprotect(f[i]->hva, (j - i + 1) * FRAME_SIZE, prot))
+			return -errno;
+		i = j + 1;
+	}
+	return 0;
+}
+
+int tlb_invalidate_frames(struct tlb *t, struct frame **frames, size_t n, int keep_ro)
+{
+	struct frame *stack[64], **sorted = stack;
+	uint64_t t0 = now_ns();
+	size_t m = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (n > 64) {
+		sorted = malloc(n * sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < m && sorted[k] != frames[i]; k++)
+			;
+		if (k == m)
+			sorted[m++] = frames[i];
+	}
+	qsort(sorted, m, sizeof(*sorted), by_hva);
+	atomic_fetch_add(&t->in_progress, 1);
+	pthread_mutex_lock(&t->lock);
+	/* A frame already held read-only has no writable translation and no
+	 * leaf points at it (it belongs to a migration in flight), so it is
+	 * skipped here and left read-only below. */
+	rc = protect_runs(t, sorted, m, PROT_READ, 1);
+	if (!rc && keep_ro) {
+		for (size_t i = 0; i < m; i++)
+			sorted[i]->ro_holds++;
+	} else if (!rc) {
+		rc = protect_runs(t, sorted, m, PROT_READ | PROT_WRITE, 1);
+	}
+	pthread_mutex_unlock(&t->lock);
+	atomic_fetch_add(&t->invalidations, 1);
+	atomic_fetch_add(&t->frames_invalidated, m);
+	atomic_fetch_add(&t->seq, 1);
+	atomic_fetch_sub(&t->in_progress, 1);
+	lat_rec_add(&t->per_call, now_ns() - t0);
+	if (sorted != stack)
+		free(sorted);
+	return rc;
+}
+
+int tlb_release(struct tlb *t, struct frame *f)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if (f->ro_holds > 0 && --f->ro_holds == 0) {
+		atomic_fetch_add(&t->calls, 1);
+		if (mprotect(f->hva, FRAME_SIZE, PROT_READ | PROT_WRITE))
+			rc = -errno;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}

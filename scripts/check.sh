@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make check`: every test numig has, in every build it is checked in.
+#  1. gcc build: unit tests (no KVM) and integration tests (real guests)
+#  2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
+#  3. ThreadSanitizer build of the concurrent mmu code: unit tests
+#  4. clang build: must compile clean with -Werror (when clang is installed)
+# Ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+P=0 F=0 S=0
+
+tally() { # reads run-tests.sh output on stdin, echoes it, adds its closing line
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+			last="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[4]:-0}"
+		fi
+	done
+	echo "$last" >"$tmp/last"
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+phase() { # name, build dir, what
+	echo "# ==== $1"
+	last="0 1 0"
+	scripts/run-tests.sh "$3" "$2" | tally
+	read -r p f s <"$tmp/last"
+	P=$((P + p)); F=$((F + f)); S=$((S + s))
+}
+build_or_fail() { # name, make args...
+	local name=$1; shift
+	if make -s -j"$jobs" "$@" >"$tmp/build.log" 2>&1; then
+		P=$((P + 1)); echo "ok - build: $name"
+		return 0
+	fi
+	F=$((F + 1)); echo "not ok - build: $name"; sed 's/^/#   /' "$tmp/build.log" | tail -n 30
+	return 1
+}
+
+build_or_fail "gcc -Werror" all && phase "gcc build" build all
+build_or_fail "ASan+UBSan" BUILD=build/asan SAN=asan all && \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 phase "ASan+UBSan build" build/asan all
+if build_or_fail "TSan" BUILD=build/tsan SAN=tsan build/tsan/tests/test_migrate build/tsan/tests/test_stats; then
+	# TSan needs a compatible address-space layout; say so instead of failing when it cannot start.
+	if build/tsan/tests/test_stats >/dev/null 2>&1 || ! build/tsan/tests/test_stats 2>&1 | grep -q "ThreadSanitizer: unexpected memory mapping\|FATAL: ThreadSanitizer"; then
+		echo "# ==== TSan build (concurrent mmu code)"
+		for t in test_migrate test_stats; do
+			out=$(TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/$t 2>&1); rc=$?
+			printf '%s\n' "$out" | tail -n 3
+			if [ $rc -eq 0 ] && ! printf '%s' "$out" | grep -q "WARNING: ThreadSanitizer"; then P=$((P + 1)); echo "ok - tsan: $t"
+			else F=$((F + 1)); echo "not ok - tsan: $t"; printf '%s\n' "$out" | grep -A20 "WARNING: ThreadSanitizer" | head -n 40 | sed 's/^/#   /'; fi
+		done
+	else
+		S=$((S + 1)); echo "ok - tsan # SKIP ThreadSanitizer cannot map its shadow memory on this kernel"
+	fi
+fi
+if command -v clang >/dev/null; then
+	build_or_fail "clang -Werror" BUILD=build/clang CC=clang all
+else
+	S=$((S + 1)); echo "ok - build: clang # SKIP clang not installed"
+fi
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]

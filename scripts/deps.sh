@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what numig needs to build and test, where it can (apt-get as
+# root); otherwise prints the exact command and fails.
+set -euo pipefail
+
+need=()
+[ -f /usr/include/numa.h ] || need+=(libnuma-dev)
+command -v gcc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+command -v ld >/dev/null || need+=(binutils)
+# clang builds numig too; CI checks it (optional for a user).
+if [ "${NUMIG_WANT_CLANG:-0}" = 1 ] && ! command -v clang >/dev/null; then need+=(clang); fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "deps: installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq "${need[@]}" >/dev/null
+	exit 0
+fi
+echo "deps: missing ${need[*]}; install them with:" >&2
+echo "  sudo apt-get install -y ${need[*]}" >&2
+exit 1

@@ -1,0 +1,25 @@
+# TAP helpers for numig's integration tests (sourced).
+n=0 pass=0 fail=0 skip=0
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /' | head -n 40; }
+skip() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n - $1 # SKIP $2"; }
+done_testing() { echo "1..$n"; echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; }
+
+# check NAME EXPECTED_RC REGEX -- numig args...: runs numig, checks the exit
+# code and that stdout+stderr match REGEX (grep -E).
+check() {
+	local name=$1 want=$2 re=$3; shift 3
+	[ "$1" = -- ] && shift
+	local out rc
+	out=$(timeout 120 "$NUMIG" "$@" 2>&1); rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		not_ok "$name (exit $rc, want $want)" "$out"
+	elif ! printf '%s\n' "$out" | grep -Eq -- "$re"; then
+		not_ok "$name (output does not match /$re/)" "$out"
+	else
+		ok "$name"
+	fi
+	LAST_OUT=$out
+}
+
+have_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# CLI contract: usage errors (exit 2), environment errors (exit 3), help.
+# Needs no KVM.
+set -u
+build=${1:-build}
+NUMIG=$build/numig
+. "$(dirname "$0")/lib.sh"
+
+check "--help prints usage and exit codes" 0 'exit codes: 0 ok, 1 integrity' -- --help
+check "--version" 0 '^numig [0-9]+\.[0-9]+' -- --version
+check "no command is a usage error" 2 'no command' --
+check "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
+check "unknown option" 2 "unknown option '--frob'" -- run --frob
+check "option without value" 2 "needs a value" -- run --vcpus
+check "--vcpus 0" 2 '--vcpus' -- run --vcpus 0
+check "--vcpus 65" 2 '--vcpus' -- run --vcpus 65
+check "--vcpus abc" 2 '--vcpus' -- run --vcpus abc
+check "--mem garbage" 2 '--mem' -- run --mem 12Q
+check "--mem not a multiple of 2 MiB" 2 'multiple of 2 MiB' -- run --mem 3M
+check "--ws larger than --mem" 2 'larger than --mem' -- run --mem 64M --ws 128M
+check "--nodes 0" 2 '--nodes' -- run --nodes 0
+check "--timeout negative" 2 '--timeout' -- run --timeout -1
+check "--timeout garbage" 2 '--timeout' -- run --timeout 5parsecs
+check "--migrate bad pattern" 2 '--migrate' -- run --migrate pattern=sideways
+check "--migrate to a missing node" 2 'pattern=to:3' -- run --nodes 2 --migrate pattern=to:3
+check "--host-nodes reversed range" 2 '--host-nodes' -- run --host-nodes 3-1
+check "--inject unknown" 2 'unknown fault' -- run --inject flip-everything
+check "unknown guest name" 2 "unknown guest 'nosuch'" -- run --guest nosuch
+check "missing KVM device: exit 3" 3 'cannot open KVM device /nonexistent/kvm' -- run --kvm-device /nonexistent/kvm
+
+# Malformed guest files: a clear error (exit 2), never a crash.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'not an elf at all' >"$tmp/text.elf"
+check "guest that is not ELF" 2 'not an ELF file' -- run --guest "$tmp/text.elf"
+head -c 40 "$build/guests/hello.elf" >"$tmp/trunc.elf"
+check "truncated ELF" 2 'not an ELF file|out of bounds|no section' -- run --guest "$tmp/trunc.elf"
+cp "$build/guests/hello.elf" "$tmp/arm.elf"
+printf '\xb7\x00' | dd of="$tmp/arm.elf" bs=1 seek=18 conv=notrunc status=none
+check "wrong machine type" 2 'wrong machine type 183' -- run --guest "$tmp/arm.elf"
+head -c 72000000 /dev/zero >"$tmp/huge.elf"
+check "oversized guest file" 2 'more than the 64 MiB limit' -- run --guest "$tmp/huge.elf"
+if command -v objcopy >/dev/null; then
+	objcopy --remove-section .numig_rt "$build/guests/hello.elf" "$tmp/nort.elf"
+	check "ELF without the numig runtime" 2 'no .numig_rt section' -- run --guest "$tmp/nort.elf"
+	objcopy --change-section-lma .text+0x10000000 --change-section-vma .text+0x10000000 \
+		"$build/guests/hello.elf" "$tmp/far.elf" 2>/dev/null
+	check "segment outside guest memory" 2 'outside the guest image window' -- run --guest "$tmp/far.elf"
+else
+	skip "ELF without the numig runtime" "objcopy not installed"
+	skip "segment outside guest memory" "objcopy not installed"
+fi
+check "guest path that does not exist" 2 'cannot open guest' -- run --guest /nonexistent/guest.elf
+done_testing

@@ -1,0 +1,321 @@
+/* `numig run` options (cli.h). Every value is validated here, so a bad
+ * command line is one clear message and exit code 2. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "report.h"
+
+enum {
+	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,
+	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
+	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
+	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "nodes", required_argument, NULL, OPT_NODES },
+	{ "guest", required_argument, NULL, OPT_GUEST },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "kvm-device", required_argument, NULL, OPT_KVM },
+	{ "ws", required_argument, NULL, OPT_WS },
+	{ "hugetlb", no_argument, NULL, OPT_HUGETLB },
+	{ "host-nodes", required_argument, NULL, OPT_HOST_NODES },
+	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
+	{ "hint-migrate", no_argument, NULL, OPT_HINT_MIGRATE },
+	{ "no-hint-migrate", no_argument, NULL, OPT_NO_HINT_MIGRATE },
+	{ "scan-period", required_argument, NULL, OPT_SCAN_PERIOD },
+	{ "scan-size", required_argument, NULL, OPT_SCAN_SIZE },
+	{ "lazy-flush-delay", required_argument, NULL, OPT_LAZY },
+	{ "migrate", required_argument, NULL, OPT_MIGRATE },
+	{ "inject", required_argument, NULL, OPT_INJECT },
+	{ "inject-after", required_argument, NULL, OPT_INJECT_AFTER },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "slots", required_argument, NULL, OPT_SLOTS },
+	{ "sweep-every", required_argument, NULL, OPT_SWEEP },
+	{ "write-pct", required_argument, NULL, OPT_WRITE_PCT },
+	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: numig run [options]      launch a test guest (see README.md)\n"
+		"       numig --help | --version\n"
+		"\n"
+		"guest and machine\n"
+		"  --guest NAME|PATH       built-in guest (hello, idle, integrity, hammer) or an ELF path [hello]\n"
+		"  --vcpus N               vCPUs, 1..64; more than host CPUs is fine [1]\n"
+		"  --nodes N               guest NUMA nodes, 1..64; vCPUs and memory spread over them [1]\n"
+		"  --mem SIZE              guest memory for the working-set nodes, all nodes (K/M/G) [256M]\n"
+		"  --ws SIZE               working set: 2 MiB pages the guest uses and numig migrates [64M]\n"
+		"  --host-nodes LIST       host nodes to place guest nodes on, numactl syntax (0-1,3) [all]\n"
+		"  --hugetlb               back guest nodes with hugetlb 2 MiB pages instead of THP\n"
+		"  --duration TIME         ask the guest to finish after TIME (ns/us/ms/s) [2s]\n"
+		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4 [60s]\n"
+		"  --kvm-device PATH       KVM device [/dev/kvm]\n"
+		"migration\n"
+		"  --migrate SPEC          migration thread: rate=N/s,pattern=pingpong|random|to:NODE\n"
+		"  --scan-period TIME      NUMA-hinting scanner period; 0 disables it [0]\n"
+		"  --scan-size N           pages the scanner marks per window [16]\n"
+		"  --lazy-flush-delay TIME hold the scanner's batched flush back this long (widens the race) [0]\n"
+		"  --hint-migrate / --no-hint-migrate  hinting faults move pages to the vCPU's node [on]\n"
+		"  --no-guard              skip the lazy-flush guard: UNSAFE, for proving the checker catches the race\n"
+		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
+		"  --inject-after N        ... after N migrations [20]\n"
+		"  --seed N                seed for page and node choices [1]\n"
+		"workloads\n"
+		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
+		"  --sweep-every N         integrity: passes between fill-pattern sweeps [256]\n"
+		"  --write-pct N           hammer: percentage of writes [50]\n"
+		"output\n"
+		"  --json                  JSON report on stdout (schema: docs/measurements.md)\n"
+		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
+		"  --sample TIME           time-series interval [100ms]\n"
+		"  --quiet                 no guest console output\n"
+		"  --allow-unsafe-host     migrate on a shadow-paging host whose kernel version lacks the\n"
+		"                          2026 shadow-MMU fixes (only if they are backported)\n"
+		"\n"
+		"exit codes: 0 ok, 1 integrity failure, 2 usage error, 3 environment (no /dev/kvm, missing\n"
+		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error\n");
+}
+
+static int need(int rc, struct nerr *e, const char *opt, const char *msg)
+{
+	if (rc)
+		nerr_set(e, NUMIG_EXIT_USAGE, "%s: %s", opt, msg);
+	return rc;
+}
+
+static void defaults(struct run_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kvm_device = "/dev/kvm";
+	c->guest = "hello";
+	c->nr_vcpus = 1;
+	c->nr_nodes = 1;
+	c->mem_bytes = 256ull << 20;
+	c->ws_bytes = 64ull << 20;
+	c->timeout_ns = 60ull * 1000000000ull;
+	c->duration_ns = 2ull * 1000000000ull;
+	c->guard = 1;
+	c->hint_migrate = 1;
+	c->scan_size = 16;
+	c->inject_after = 20;
+	c->seed = 1;
+	c->sample_ns = 100ull * 1000000ull;
+}
+
+static int parse_option(int opt, const char *arg, struct run_config *c, enum cli_action *action, struct nerr *e)
+{
+	char err[256] = "";
+	uint64_t v = 0;
+	struct migrate_spec ms;
+	const char *name = NULL;
+
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == opt)
+			name = o->name;
+	switch (opt) {
+	case OPT_VCPUS:
+		if (need(parse_u64_range(arg, 1, NUMIG_MAX_VCPUS, &v, "--vcpus", err, sizeof(err)), e, "--vcpus", err))
+			return -1;
+		c->nr_vcpus = (int)v;
+		return 0;
+	case OPT_NODES:
+		if (need(parse_u64_range(arg, 1, POOL_MAX_NODES, &v, "--nodes", err, sizeof(err)), e, "--nodes", err))
+			return -1;
+		c->nr_nodes = (int)v;
+		return 0;
+	case OPT_MEM:
+		return need(parse_size(arg, &c->mem_bytes, err, sizeof(err)), e, "--mem", err);
+	case OPT_WS:
+		return need(parse_size(arg, &c->ws_bytes, err, sizeof(err)), e, "--ws", err);
+	case OPT_GUEST:
+		c->guest = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		return need(parse_duration_ns(arg, &c->timeout_ns, err, sizeof(err)), e, "--timeout", err);
+	case OPT_DURATION:
+		return need(parse_duration_ns(arg, &c->duration_ns, err, sizeof(err)), e, "--duration", err);
+	case OPT_SCAN_PERIOD:
+		return need(parse_duration_ns(arg, &c->scan_period_ns, err, sizeof(err)), e, "--scan-period", err);
+	case OPT_LAZY:
+		return need(parse_duration_ns(arg, &c->lazy_delay_ns, err, sizeof(err)), e, "--lazy-flush-delay", err);
+	case OPT_SAMPLE:
+		return need(parse_duration_ns(arg, &c->sample_ns, err, sizeof(err)), e, "--sample", err);
+	case OPT_SCAN_SIZE:
+		if (need(parse_u64_range(arg, 1, 1u << 20, &v, "--scan-size", err, sizeof(err)), e, "--scan-size", err))
+			return -1;
+		c->scan_size = (uint32_t)v;
+		return 0;
+	case OPT_JSON:
+		c->json = 1;
+		return 0;
+	case OPT_QUIET:
+		c->quiet = 1;
+		return 0;
+	case OPT_KVM:
+		c->kvm_device = arg;
+		return 0;
+	case OPT_HUGETLB:
+		c->hugetlb = 1;
+		return 0;
+	case OPT_HOST_NODES:
+		return need(parse_nodelist(arg, &c->host_nodes_mask, err, sizeof(err)), e, "--host-nodes", err);
+	case OPT_NO_GUARD:
+		c->guard = 0;
+		return 0;
+	case OPT_HINT_MIGRATE:
+	case OPT_NO_HINT_MIGRATE:
+		c->hint_migrate = opt == OPT_HINT_MIGRATE;
+		return 0;
+	case OPT_MIGRATE:
+		if (need(parse_migrate_spec(arg, &ms, err, sizeof(err)), e, "--migrate", err))
+			return -1;
+		c->migrate_rate = ms.rate_per_s;
+		c->pattern = ms.pattern == MIGRATE_RANDOM	 ? SCHED_RANDOM
+			     : ms.pattern == MIGRATE_TO_NODE ? SCHED_TO_NODE
+							     : SCHED_PINGPONG;
+		c->to_node = ms.to_node;
+		return 0;
+	case OPT_INJECT:
+		if (!strcmp(arg, "corrupt-copy"))
+			c->inject = INJECT_CORRUPT_COPY;
+		else if (!strcmp(arg, "skip-copy-line"))
+			c->inject = INJECT_SKIP_COPY_LINE;
+		else
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--inject: unknown fault '%s' (corrupt-copy, skip-copy-line)",
+					arg);
+		return 0;
+	case OPT_INJECT_AFTER:
+		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->inject_after, "--inject-after", err, sizeof(err)), e,
+			    "--inject-after", err);
+	case OPT_SEED:
+		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->seed, "--seed", err, sizeof(err)), e, "--seed", err);
+	case OPT_SLOTS:
+		return need(parse_u64_range(arg, 1, 32, &c->params[NUMIG_PARAM_SLOTS], "--slots", err, sizeof(err)), e,
+			    "--slots", err);
+	case OPT_SWEEP:
+		return need(parse_u64_range(arg, 1, UINT32_MAX, &c->params[NUMIG_PARAM_SWEEP_EVERY], "--sweep-every", err,
+					    sizeof(err)),
+			    e, "--sweep-every", err);
+	case OPT_WRITE_PCT:
+		return need(parse_u64_range(arg, 0, 100, &c->params[NUMIG_PARAM_WRITE_PCT], "--write-pct", err,
+					    sizeof(err)),
+			    e, "--write-pct", err);
+	case OPT_PLOT:
+		c->plot_path = arg;
+		return 0;
+	case OPT_UNSAFE_HOST:
+		c->allow_unsafe_host = 1;
+		return 0;
+	case OPT_HELP:
+		*action = CLI_HELP;
+		return 0;
+	case OPT_VERSION:
+		*action = CLI_VERSION;
+		return 0;
+	default:
+		return nerr_set(e, NUMIG_EXIT_USAGE, "unknown option%s%s (see numig --help)", name ? " " : "",
+				name ? name : "");
+	}
+}
+
+static int check_config(struct run_config *c, struct nerr *e)
+{
+	uint64_t per_node;
+
+	if (c->mem_bytes % (2ull << 20) || c->mem_bytes == 0)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem must be a non-zero multiple of 2 MiB");
+	if (c->ws_bytes % (2ull << 20))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws must be a multiple of 2 MiB");
+	per_node = c->mem_bytes / (uint64_t)c->nr_nodes;
+	if (per_node < (2ull << 20) || per_node % (2ull << 20))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem %llu MiB does not split into whole 2 MiB frames over %d nodes",
+				(unsigned long long)(c->mem_bytes >> 20), c->nr_nodes);
+	if (c->ws_bytes > c->mem_bytes)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws (%llu MiB) is larger than --mem (%llu MiB)",
+				(unsigned long long)(c->ws_bytes >> 20), (unsigned long long)(c->mem_bytes >> 20));
+	if (c->ws_bytes > (64ull << 30))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws is limited to 64 GiB");
+	if (c->pattern == SCHED_TO_NODE && c->to_node >= c->nr_nodes)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--migrate pattern=to:%d names a node the guest does not have (--nodes %d)",
+				c->to_node, c->nr_nodes);
+	if (c->timeout_ns == 0)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *action, struct nerr *e)
+{
+	int opt, first = 1;
+
+	defaults(cfg);
+	*action = CLI_RUN;
+	if (argc >= 2 && argv[1][0] != '-') {
+		if (strcmp(argv[1], "run") != 0)
+			return nerr_set(e, NUMIG_EXIT_USAGE, "unknown command '%.64s' (try: numig run --help)", argv[1]);
+		first = 2;
+	} else if (argc < 2) {
+		return nerr_set(e, NUMIG_EXIT_USAGE, "no command (try: numig run --help)");
+	}
+	optind = first;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			const char *bad = argv[optind - 1];
+
+			return nerr_set(e, NUMIG_EXIT_USAGE, "%s '%.64s' (see numig --help)",
+					opt == ':' || (optopt && optopt != '?') ? "option needs a value:" : "unknown option", bad);
+		}
+		if (parse_option(opt, optarg, cfg, action, e))
+			return -1;
+	}
+	if (optind < argc)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "unexpected argument '%.64s'", argv[optind]);
+	if (*action != CLI_RUN)
+		return 0;
+	if (first != 2)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "no command (try: numig run --help)");
+	return check_config(cfg, e);
+}
+
+int cli_resolve_guest(struct run_config *cfg, const char *argv0, struct nerr *e)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	(void)argv0;
+	if (strchr(cfg->guest, '/') || strstr(cfg->guest, ".elf")) {
+		snprintf(cfg->guest_path, sizeof(cfg->guest_path), "%s", cfg->guest);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot find the numig binary: readlink(/proc/self/exe) failed");
+	self[n] = 0;
+	snprintf(cfg->guest_path, sizeof(cfg->guest_path), "%s/guests/%s.elf", dirname(self), cfg->guest);
+	if (access(cfg->guest_path, R_OK))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"unknown guest '%s' (built-ins: hello, idle, integrity, hammer; or give a path to an ELF file)",
+				cfg->guest);
+	return 0;
+}

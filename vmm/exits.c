@@ -1,0 +1,156 @@
+/* I/O exits: hypercalls from ring 3 and reports from the ring-0 handlers. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "machine.h"
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
+	"#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
+	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+static void console_print(struct vcpu *v, const char *msg)
+{
+	struct machine *m = v->m;
+
+	if (!m->cfg.console)
+		return;
+	pthread_mutex_lock(&m->console_lock);
+	fprintf(m->cfg.console, "[vcpu %d] %s\n", v->id, msg);
+	fflush(m->cfg.console);
+	pthread_mutex_unlock(&m->console_lock);
+}
+
+static int get_regs(struct vcpu *v, struct kvm_regs *r)
+{
+	if (ioctl(v->fd, KVM_GET_REGS, r) < 0) {
+		machine_fail(v->m, v, "KVM_GET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void barrier_wait(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	uint64_t gen;
+
+	pthread_mutex_lock(&m->lock);
+	gen = m->barrier_gen;
+	if (++m->barrier_count == m->cfg.nr_vcpus) {
+		m->barrier_count = 0;
+		m->barrier_gen++;
+		pthread_cond_broadcast(&m->changed);
+	} else {
+		while (m->barrier_gen == gen && !atomic_load(&m->stopping))
+			pthread_cond_wait(&m->changed, &m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void record_lost(struct vcpu *v)
+{
+	struct machine *m = v->m;
+
+	pthread_mutex_lock(&m->lock);
+	m->lost_reports++;
+	if (m->nr_lost_examples < (int)(sizeof(m->lost_examples) / sizeof(m->lost_examples[0])))
+		snprintf(m->lost_examples[m->nr_lost_examples++], sizeof(m->lost_examples[0]), "vcpu %d: %.200s",
+			 v->id, v->mb->msg);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int handle_hypercall(struct vcpu *v, uint32_t nr)
+{
+	struct numig_mailbox *mb = v->mb;
+
+	v->hypercalls++;
+	switch (nr) {
+	case NUMIG_HC_PRINT:
+		mb->msg[sizeof(mb->msg) - 1] = 0;
+		console_print(v, mb->msg);
+		return 0;
+	case NUMIG_HC_DONE:
+		v->exit_code = (int)(int64_t)mb->arg[0];
+		atomic_store(&v->end, VCPU_DONE);
+		return 1;
+	case NUMIG_HC_PANIC:
+		mb->msg[sizeof(mb->msg) - 1] = 0;
+		machine_fail(v->m, v, "guest panic: %s", mb->msg);
+		return 1;
+	case NUMIG_HC_REPORT:
+	case NUMIG_HC_YIELD:
+		return 0;
+	case NUMIG_HC_BARRIER:
+		barrier_wait(v);
+		return 0;
+	case NUMIG_HC_LOST:
+		mb->msg[sizeof(mb->msg) - 1] = 0;
+		record_lost(v);
+		return 0;
+	default:
+		machine_fail(v->m, v, "unknown hypercall %#x (valid: 1..%d)", nr, NUMIG_HC_MAX);
+		return 1;
+	}
+}
+
+static int handle_page_fault_report(struct vcpu *v)
+{
+	struct kvm_regs r;
+
+	v->pf_exits++;
+	if (get_regs(v, &r))
+		return 1;
+	if (!v->m->have_mmu || mmu_handle_page_fault(&v->m->mmu, v->node, r.rdi) == FAULT_NOT_OURS) {
+		machine_fail(v->m, v, "guest exception #PF page fault (vector 14) at RIP %#llx: CR2 %#llx, error code %#llx (%s %s)",
+			     (unsigned long long)r.rcx, (unsigned long long)r.rdi, (unsigned long long)r.rsi,
+			     (r.rsi & 2) ? "write to" : "read of", (r.rsi & 1) ? "a protected page" : "an unmapped address");
+		return 1;
+	}
+	return 0;
+}
+
+static int handle_exception_report(struct vcpu *v)
+{
+	struct kvm_regs r;
+	uint64_t vec;
+
+	if (get_regs(v, &r))
+		return 1;
+	vec = r.rdi;
+	machine_fail(v->m, v, "guest exception %s (vector %llu) at RIP %#llx: error code %#llx, CR2 %#llx, RSP %#llx",
+		     vec < 32 && vector_names[vec] ? vector_names[vec] : "interrupt", (unsigned long long)vec,
+		     (unsigned long long)r.rcx, (unsigned long long)r.rsi, (unsigned long long)r.r8,
+		     (unsigned long long)r.r11);
+	return 1;
+}
+
+int handle_io_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
+	uint32_t value = 0;
+
+	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.count != 1) {
+		machine_fail(v->m, v, "unexpected %s of %u bytes from I/O port %#x", run->io.direction ? "write" : "read",
+			     run->io.size, run->io.port);
+		return 1;
+	}
+	memcpy(&value, data, run->io.size < 4 ? run->io.size : 4);
+	switch (run->io.port) {
+	case NUMIG_PORT_HCALL:
+		return handle_hypercall(v, value);
+	case NUMIG_PORT_PFAULT:
+		return handle_page_fault_report(v);
+	case NUMIG_PORT_EXCEPTION:
+		return handle_exception_report(v);
+	default:
+		machine_fail(v->m, v, "write to unknown I/O port %#x", run->io.port);
+		return 1;
+	}
+}

@@ -1,0 +1,396 @@
+/* Building, running and tearing down a numig VM (machine.h). */
+#define _GNU_SOURCE
+#include "machine.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sysarea.h"
+
+void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(v->fail, sizeof(v->fail), "vCPU %d: ", v->id);
+	va_start(ap, fmt);
+	vsnprintf(v->fail + n, sizeof(v->fail) - (size_t)n, fmt, ap);
+	va_end(ap);
+	atomic_store(&v->end, VCPU_FAILED);
+	/* One failed vCPU ends the run: stop the others. */
+	atomic_store(&m->stopping, 1);
+	machine_kick_all(m);
+	pthread_mutex_lock(&m->lock);
+	pthread_cond_broadcast(&m->changed);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int migrates_pages(const struct run_config *c)
+{
+	return c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1);
+}
+
+/* DESIGN.md "host safety rule": host-side PDE switches on a shadow-paging
+ * KVM whose kernel lacks the 2026 use-after-free fixes are refused unless
+ * hugetlb guarantees that guest huge pages are host huge pages. */
+static int check_host_safety(struct machine *m, struct nerr *e)
+{
+	const struct host_info *h = &m->host;
+
+	if (!migrates_pages(&m->cfg) || m->cfg.hugetlb || m->cfg.allow_unsafe_host)
+		return 0;
+	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
+		return nerr_set(e, NUMIG_EXIT_ENV,
+				"refusing to migrate: KVM uses %s and kernel %s predates the shadow-MMU "
+				"use-after-free fixes (0cb2af2ea66a, 81ccda30b4e8; stable 7.1.3, 6.18.38, 6.12.95, "
+				"6.6.144, 6.1.177). Use --hugetlb, or --allow-unsafe-host if your kernel has them backported",
+				h->mmu_mode, h->kernel);
+	return 0;
+}
+
+/* Guest node g goes to the g-th allowed host node, round robin. */
+static int place_nodes(struct machine *m, struct nerr *e)
+{
+	int allowed[POOL_MAX_NODES], n = 0;
+	uint64_t mask = m->cfg.host_nodes_mask;
+
+	for (int h = 0; h < m->host.nodes && h < POOL_MAX_NODES; h++)
+		if (!mask || (mask & (1ull << h)))
+			allowed[n++] = h;
+	if (m->host.nodes < 64 && (mask >> m->host.nodes))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes names a node this host does not have (it has %d)",
+				m->host.nodes);
+	if (n == 0)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes selects no host node");
+	for (int g = 0; g < m->cfg.nr_nodes; g++)
+		m->host_node_of[g] = allowed[g % n];
+	if (m->cfg.nr_nodes > n)
+		snprintf(m->placement_note, sizeof(m->placement_note),
+			 "%d guest nodes share %d host node%s (the host has %d): placement is emulated, not real NUMA",
+			 m->cfg.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
+	return 0;
+}
+
+static int map_system_area(struct machine *m, struct nerr *e)
+{
+	m->sys_map_len = m->sys_bytes + FRAME_SIZE;
+	m->sys_map = mmap(NULL, m->sys_map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+	if (m->sys_map == MAP_FAILED) {
+		m->sys_map = NULL;
+		return nerr_set(e, NUMIG_EXIT_ENV, "cannot map the %llu MiB system area: %s",
+				(unsigned long long)(m->sys_bytes >> 20), strerror(errno));
+	}
+	m->sys = (uint8_t *)(((uintptr_t)m->sys_map + FRAME_SIZE - 1) & ~(uintptr_t)(FRAME_SIZE - 1));
+	/* Best effort: the system area never migrates, huge pages only save
+	 * KVM work. */
+	(void)madvise(m->sys, m->sys_bytes, MADV_HUGEPAGE);
+	return 0;
+}
+
+static void init_mailboxes(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
+		struct numig_mailbox *mb = (struct numig_mailbox *)(m->sys + sysarea_mailbox_gpa(i));
+
+		memset(mb, 0, NUMIG_MAILBOX_SIZE);
+		mb->self = sysarea_mailbox_gpa(i);
+		mb->magic = NUMIG_MAILBOX_MAGIC;
+		mb->abi_version = NUMIG_ABI_VERSION;
+		mb->vcpu_id = (uint32_t)i;
+		mb->nr_vcpus = (uint32_t)m->cfg.nr_vcpus;
+		mb->node = (uint32_t)m->vcpus[i].node;
+		mb->nr_nodes = (uint32_t)m->cfg.nr_nodes;
+		mb->ws_base = NUMIG_WS_GVA;
+		mb->ws_pages = m->mmu.ws.nr_pages;
+		mb->scratch_base = NUMIG_SCRATCH;
+		mb->scratch_size = m->scratch_bytes;
+		memcpy(mb->param, m->cfg.params, sizeof(mb->param));
+		m->vcpus[i].mb = mb;
+	}
+}
+
+/* vCPU i sits on guest node i * nodes / vcpus and is pinned to a CPU of
+ * that node's host node. */
+static void place_vcpus(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+		struct bitmask *cpus;
+		int host_node, nth = 0, count = 0, pick = -1;
+
+		v->m = m;
+		v->id = i;
+		v->fd = -1;
+		v->node = (int)((int64_t)i * m->cfg.nr_nodes / m->cfg.nr_vcpus);
+		v->host_cpu = -1;
+		host_node = m->host_node_of[v->node];
+		for (int j = 0; j < i; j++)
+			nth += m->vcpus[j].node == v->node;
+		if (numa_available() < 0)
+			continue;
+		cpus = numa_allocate_cpumask();
+		if (!cpus)
+			continue;
+		if (numa_node_to_cpus(host_node, cpus) == 0) {
+			for (unsigned c = 0; c < cpus->size; c++)
+				count += numa_bitmask_isbitset(cpus, c);
+			if (count) {
+				int want = nth % count;
+
+				for (unsigned c = 0; c < cpus->size && pick < 0; c++)
+					if (numa_bitmask_isbitset(cpus, c) && want-- == 0)
+						pick = (int)c;
+			}
+		}
+		numa_free_cpumask(cpus);
+		v->host_cpu = pick;
+	}
+}
+
+static uint64_t round_up(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e)
+{
+	struct mmu_config mc;
+	uint64_t slots = cfg->params[NUMIG_PARAM_SLOTS] ? cfg->params[NUMIG_PARAM_SLOTS] : 1;
+	uint64_t ws_pages = cfg->ws_bytes / FRAME_SIZE;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->vm.kvm_fd = m->vm.vm_fd = -1;
+	for (int i = 0; i < NUMIG_MAX_VCPUS; i++)
+		m->vcpus[i].fd = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->changed, NULL);
+	pthread_mutex_init(&m->console_lock, NULL);
+	m->t_create_ns = now_ns();
+	host_info_probe(&m->host);
+	if (check_host_safety(m, e) || place_nodes(m, e))
+		return -1;
+	if (vcpu_signals_init(e))
+		return -1;
+	if (kvm_vm_create(&m->vm, cfg->kvm_device, cfg->nr_vcpus, e))
+		return -1;
+
+	/* Scratch holds the integrity guest's record of every slot. */
+	m->scratch_bytes = round_up(ws_pages * NUMIG_SUBPAGES * slots * NUMIG_SLOT_BYTES * (uint64_t)cfg->nr_vcpus,
+				    FRAME_SIZE);
+	if (m->scratch_bytes < FRAME_SIZE)
+		m->scratch_bytes = FRAME_SIZE;
+	m->sys_bytes = NUMIG_SCRATCH + m->scratch_bytes;
+	if (m->sys_bytes > (1ull << 30))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"guest records need %llu MiB of system area (max 1 GiB): lower --ws, --vcpus or slots",
+				(unsigned long long)(m->sys_bytes >> 20));
+	if (map_system_area(m, e))
+		return -1;
+	if (elf_load_file(cfg->guest_path, m->sys, NUMIG_IMAGE_BASE, NUMIG_IMAGE_BASE + NUMIG_IMAGE_MAX, &m->img, e))
+		return -1;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.nr_nodes = cfg->nr_nodes;
+	mc.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->nr_nodes;
+	memcpy(mc.host_node_of, m->host_node_of, sizeof(mc.host_node_of));
+	mc.hugetlb = cfg->hugetlb;
+	mc.ws_pages = (uint32_t)ws_pages;
+	mc.sys_mem = m->sys;
+	mc.pt_lo = NUMIG_PT_POOL;
+	mc.pt_hi = NUMIG_PT_POOL_END;
+	mc.identity_bytes = m->sys_bytes;
+	mc.ws_base = NUMIG_WS_GVA;
+	mc.guard = cfg->guard;
+	mc.inject = cfg->inject;
+	mc.inject_after = cfg->inject_after;
+	mc.hint_migrate = cfg->hint_migrate;
+	mc.scan_period_ns = cfg->scan_period_ns;
+	mc.scan_size = cfg->scan_size;
+	mc.lazy_delay_ns = cfg->lazy_delay_ns;
+	mc.migrate_rate = cfg->migrate_rate;
+	mc.pattern = cfg->pattern;
+	mc.to_node = cfg->to_node;
+	mc.seed = cfg->seed;
+	m->have_mmu = 1;
+	if (mmu_init(&m->mmu, &mc, e))
+		return -1;
+
+	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, e))
+		return -1;
+	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
+		struct node_pool *np = &m->mmu.pool.node[g];
+
+		if (kvm_vm_set_memslot(&m->vm, (uint32_t)(1 + g), np->gpa, np->bytes, np->hva, e))
+			return -1;
+	}
+	pool_verify_placement(&m->mmu.pool);
+	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
+	place_vcpus(m);
+	init_mailboxes(m);
+	for (int i = 0; i < cfg->nr_vcpus; i++)
+		if (vcpu_create(m, &m->vcpus[i], e))
+			return -1;
+	return 0;
+}
+
+static uint64_t sum_counter(struct machine *m, int idx)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		s += m->vcpus[i].mb->counter[idx];
+	return s;
+}
+
+static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint64_t *last_ops, uint64_t *last_mig,
+			uint64_t *last_guard)
+{
+	uint64_t ops = sum_counter(m, NUMIG_CNT_OPS) + sum_counter(m, NUMIG_CNT_WRITES);
+	uint64_t mig = atomic_load(&m->mmu.mig.st.done);
+	uint64_t guard = atomic_load(&m->mmu.mig.st.guard_flushes);
+	double dt = (double)(now - *last_t) / 1e9;
+	struct sample *s;
+
+	if (dt <= 0)
+		return;
+	if (m->nr_samples == m->cap_samples) {
+		size_t cap = m->cap_samples ? m->cap_samples * 2 : 256;
+		struct sample *n = realloc(m->samples, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		m->samples = n;
+		m->cap_samples = cap;
+	}
+	s = &m->samples[m->nr_samples++];
+	s->t_s = (double)(now - m->t_start_ns) / 1e9;
+	s->ops_per_s = (double)(ops - *last_ops) / dt;
+	s->migrations_per_s = (double)(mig - *last_mig) / dt;
+	s->guard_flushes_per_s = (double)(guard - *last_guard) / dt;
+	*last_t = now;
+	*last_ops = ops;
+	*last_mig = mig;
+	*last_guard = guard;
+}
+
+static void ask_guest_to_stop(struct machine *m)
+{
+	/* Migration ends first, so the guest's final sweep sees settled memory. */
+	mmu_stop(&m->mmu);
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		m->vcpus[i].mb->stop = 1;
+}
+
+int machine_start(struct machine *m, struct nerr *e)
+{
+	m->t_start_ns = now_ns();
+	if (mmu_start(&m->mmu, e))
+		return -1;
+	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
+		if (pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread, &m->vcpus[i])) {
+			atomic_store(&m->stopping, 1);
+			machine_kick_all(m);
+			for (int j = 0; j < i; j++)
+				pthread_join(m->vcpus[j].thread, NULL);
+			for (int j = 0; j < i; j++)
+				m->vcpus[j].started = 0;
+			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start vCPU thread %d", i);
+		}
+		m->vcpus[i].started = 1;
+	}
+	return 0;
+}
+
+int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
+{
+	uint64_t last_t, last_ops = 0, last_mig = 0, last_guard = 0, next_sample;
+	int asked_stop = 0;
+
+	last_t = m->t_start_ns;
+	next_sample = m->t_start_ns + m->cfg.sample_ns;
+	pthread_mutex_lock(&m->lock);
+	while (m->nr_ended < m->cfg.nr_vcpus) {
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 5 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&m->changed, &m->lock, &ts);
+		if (m->nr_ended == m->cfg.nr_vcpus)
+			break;
+		pthread_mutex_unlock(&m->lock);
+		now = now_ns();
+		if (m->cfg.sample_ns && now >= next_sample) {
+			take_sample(m, now, &last_t, &last_ops, &last_mig, &last_guard);
+			next_sample += m->cfg.sample_ns;
+		}
+		if (signalled && *signalled && !m->interrupted) {
+			m->interrupted = 1;
+			atomic_store(&m->stopping, 1);
+		}
+		if (m->cfg.timeout_ns && now - m->t_start_ns >= m->cfg.timeout_ns && !m->timed_out) {
+			m->timed_out = 1;
+			atomic_store(&m->stopping, 1);
+		}
+		if (!asked_stop && m->cfg.duration_ns && now - m->t_start_ns >= m->cfg.duration_ns) {
+			asked_stop = 1;
+			ask_guest_to_stop(m);
+		}
+		if (atomic_load(&m->stopping)) {
+			mmu_stop(&m->mmu);
+			machine_kick_all(m);
+			/* A vCPU parked in a barrier wakes on the broadcast. */
+			pthread_mutex_lock(&m->lock);
+			pthread_cond_broadcast(&m->changed);
+			pthread_mutex_unlock(&m->lock);
+		}
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		pthread_join(m->vcpus[i].thread, NULL);
+	mmu_stop(&m->mmu);
+	m->t_end_ns = now_ns();
+	if (m->cfg.sample_ns && m->t_end_ns > last_t)
+		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);
+	return 0;
+}
+
+int machine_run(struct machine *m, volatile sig_atomic_t *signalled, struct nerr *e)
+{
+	if (machine_start(m, e))
+		return -1;
+	return machine_wait(m, signalled);
+}
+
+void machine_destroy(struct machine *m)
+{
+	for (int i = 0; i < NUMIG_MAX_VCPUS; i++) {
+		if (m->vcpus[i].run)
+			munmap(m->vcpus[i].run, m->vm.run_size);
+		if (m->vcpus[i].fd >= 0)
+			close(m->vcpus[i].fd);
+	}
+	/* The VM goes before the memory it maps. */
+	kvm_vm_destroy(&m->vm);
+	if (m->have_mmu)
+		mmu_destroy(&m->mmu);
+	if (m->sys_map)
+		munmap(m->sys_map, m->sys_map_len);
+	free(m->samples);
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->changed);
+	pthread_mutex_destroy(&m->console_lock);
+}

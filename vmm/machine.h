@@ -1,0 +1,140 @@
+/* A running numig VM: KVM VM, system area, vCPU threads and the memory
+ * manager, built from a run config. */
+#ifndef NUMIG_VMM_MACHINE_H
+#define NUMIG_VMM_MACHINE_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <numig/abi.h>
+#include <numig/err.h>
+
+#include "../mmu/mmu.h"
+#include "elf.h"
+#include "hostinfo.h"
+#include "kvm.h"
+
+struct run_config {
+	const char *kvm_device;
+	const char *guest;           /* built-in name or path */
+	char guest_path[4096];       /* resolved */
+	int nr_vcpus;
+	int nr_nodes;
+	uint64_t mem_bytes;          /* guest RAM for the working-set nodes, all nodes together */
+	uint64_t ws_bytes;
+	uint64_t timeout_ns;
+	uint64_t duration_ns;        /* run length for workloads that loop (0 = guest decides) */
+	uint64_t host_nodes_mask;    /* --host-nodes: host nodes to place guest nodes on (0 = all) */
+	int hugetlb;
+	int guard;
+	int hint_migrate;
+	int json;
+	int quiet;
+	int allow_unsafe_host;
+	enum mig_inject inject;
+	uint64_t inject_after;
+	uint64_t scan_period_ns;
+	uint32_t scan_size;
+	uint64_t lazy_delay_ns;
+	double migrate_rate;
+	enum sched_pattern pattern;
+	int to_node;
+	uint64_t seed;
+	uint64_t params[NUMIG_NR_PARAMS];
+	uint64_t sample_ns;          /* time-series interval */
+	const char *plot_path;
+	FILE *console;               /* guest output, prefixed per vCPU */
+};
+
+enum vcpu_end {
+	VCPU_RUNNING = 0,
+	VCPU_DONE,       /* the guest called DONE */
+	VCPU_FAILED,     /* exception, triple fault, panic, bad hypercall ... */
+	VCPU_STOPPED,    /* stopped by the VMM (timeout, signal, another vCPU failed) */
+};
+
+struct machine;
+
+struct vcpu {
+	struct machine *m;
+	int id;
+	int fd;
+	int node;                    /* guest node */
+	int host_cpu;                /* pinned to, or -1 */
+	struct kvm_run *run;
+	pthread_t thread;
+	int started;
+	struct numig_mailbox *mb;
+	atomic_int end;              /* enum vcpu_end */
+	int exit_code;               /* from DONE */
+	char fail[512];
+	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
+	uint64_t consecutive_efaults;
+};
+
+struct sample {
+	double t_s;
+	double ops_per_s;
+	double migrations_per_s;
+	double guard_flushes_per_s;
+};
+
+struct machine {
+	struct run_config cfg;
+	struct host_info host;
+	struct kvm_vm vm;
+	uint8_t *sys_map;            /* system area host mapping (with alignment slack) */
+	size_t sys_map_len;
+	uint8_t *sys;                /* guest-physical 0 */
+	uint64_t sys_bytes;
+	uint64_t scratch_bytes;
+	struct guest_image img;
+	struct mmu mmu;
+	int have_mmu;
+	struct vcpu vcpus[NUMIG_MAX_VCPUS];
+	int host_node_of[POOL_MAX_NODES];
+	char placement_note[256];
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed;      /* a vCPU ended */
+	int nr_ended;
+	atomic_int stopping;
+	int barrier_count;
+	uint64_t barrier_gen;
+	pthread_mutex_t console_lock;
+
+	uint64_t t_create_ns, t_start_ns, t_end_ns;
+	int timed_out;
+	int interrupted;
+	struct sample *samples;
+	size_t nr_samples, cap_samples;
+	uint64_t lost_reports;       /* NUMIG_HC_LOST hypercalls */
+	char lost_examples[8][256];
+	int nr_lost_examples;
+};
+
+/* Builds everything up to the first KVM_RUN. */
+int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e);
+/* Starts the scanner, the migration thread and the vCPU threads. */
+int machine_start(struct machine *m, struct nerr *e);
+/* Waits until every vCPU ended, the timeout, or a signal (may be NULL);
+ * asks the guest to stop after the run duration. */
+int machine_wait(struct machine *m, volatile sig_atomic_t *signalled);
+int machine_run(struct machine *m, volatile sig_atomic_t *signalled, struct nerr *e);
+void machine_destroy(struct machine *m);
+
+/* Asks every vCPU to leave KVM_RUN (signal + immediate_exit). */
+void machine_kick_all(struct machine *m);
+void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e);
+void *vcpu_thread(void *arg);
+int vcpu_signals_init(struct nerr *e);
+
+/* Exit handlers (exits.c). Return 0 to re-enter, 1 when the vCPU ended. */
+int handle_io_exit(struct vcpu *v);
+
+#endif

@@ -1,0 +1,76 @@
+/* The verdict of a run, in order of precedence: integrity failure (1),
+ * guest failure or timeout (4), success (0). */
+#include "report.h"
+
+#include <string.h>
+
+static uint64_t sum_counter(struct machine *m, int idx)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		s += m->vcpus[i].mb->counter[idx];
+	return s;
+}
+
+static void decide_integrity(struct machine *m, struct run_outcome *o)
+{
+	o->integrity = m->vcpus[0].mb->result[NUMIG_RES_KIND] == NUMIG_KIND_INTEGRITY;
+	if (!o->integrity)
+		return;
+	o->guest_writes = sum_counter(m, NUMIG_CNT_WRITES);
+	o->guest_lost = sum_counter(m, NUMIG_CNT_LOST);
+	o->guest_corrupt = sum_counter(m, NUMIG_CNT_CORRUPT);
+	o->guest_sweeps = sum_counter(m, NUMIG_CNT_SWEEPS);
+	verify_guest_memory(m, &o->host);
+	o->integrity_pass = !o->guest_lost && !o->guest_corrupt && (!o->host.ran || (!o->host.lost && !o->host.corrupt));
+}
+
+void outcome_decide(struct machine *m, struct run_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	decide_integrity(m, o);
+	if (o->integrity && !o->integrity_pass) {
+		o->exit_code = NUMIG_EXIT_INTEGRITY;
+		snprintf(o->message, sizeof(o->message),
+			 "integrity FAILED: guest saw %llu lost writes and %llu corruptions; host check: %s",
+			 (unsigned long long)o->guest_lost, (unsigned long long)o->guest_corrupt,
+			 o->host.ran ? "" : o->host.skipped_why);
+		if (o->host.ran) {
+			size_t n = strlen(o->message);
+
+			snprintf(o->message + n, sizeof(o->message) - n, "%llu lost, %llu corrupt on %llu pages",
+				 (unsigned long long)o->host.lost, (unsigned long long)o->host.corrupt,
+				 (unsigned long long)o->host.pages_affected);
+		}
+		return;
+	}
+	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
+		if (atomic_load(&m->vcpus[i].end) == VCPU_FAILED) {
+			o->exit_code = NUMIG_EXIT_GUEST;
+			snprintf(o->message, sizeof(o->message), "%s", m->vcpus[i].fail);
+			return;
+		}
+	}
+	if (m->timed_out) {
+		o->exit_code = NUMIG_EXIT_GUEST;
+		snprintf(o->message, sizeof(o->message), "guest did not finish within the %.3g s timeout; stopped",
+			 (double)m->cfg.timeout_ns / 1e9);
+		return;
+	}
+	if (m->interrupted) {
+		o->exit_code = NUMIG_EXIT_GUEST;
+		snprintf(o->message, sizeof(o->message), "interrupted by a signal; VM stopped");
+		return;
+	}
+	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
+		if (m->vcpus[i].exit_code) {
+			o->exit_code = NUMIG_EXIT_GUEST;
+			snprintf(o->message, sizeof(o->message), "vCPU %d: guest exited with code %d", i,
+				 m->vcpus[i].exit_code);
+			return;
+		}
+	}
+	o->exit_code = NUMIG_EXIT_OK;
+	snprintf(o->message, sizeof(o->message), o->integrity ? "ok: integrity PASS" : "ok");
+}

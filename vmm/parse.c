@@ -1,0 +1,482 @@
+/* CLI value parsers: strict, locale-independent, with one-line messages. */
+#include "parse.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Room for a quoted piece of user input inside a message. */
+#define SHOWN_MAX 64
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy len bytes of user input for display: messages must stay on one line
+ * and bounded even for hostile input, so control bytes become '?' and long
+ * input is cut with "...". */
+static const char *shown(char buf[SHOWN_MAX], const char *p, size_t len)
+{
+	size_t keep = len < SHOWN_MAX - 1 ? len : SHOWN_MAX - 4;
+	size_t i;
+
+	for (i = 0; i < keep; i++) {
+		unsigned char c = (unsigned char)p[i];
+		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (keep < len) {
+		memcpy(buf + keep, "...", 3);
+		keep += 3;
+	}
+	buf[keep] = '\0';
+	return buf;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive ASCII compare of [p, p+len) with the literal word. */
+static bool word_eq(const char *p, size_t len, const char *word)
+{
+	size_t i;
+
+	if (strlen(word) != len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (lower(p[i]) != word[i])
+			return false;
+	return true;
+}
+
+/* Leading decimal digits of p as a uint64. Returns the number of digits
+ * consumed (0 if none); *overflow is set if the value does not fit. */
+static size_t scan_u64(const char *p, uint64_t *val, bool *overflow)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	*overflow = false;
+	while (is_digit(p[n])) {
+		unsigned d = (unsigned)(p[n] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			*overflow = true;
+		else
+			v = v * 10 + d;
+		n++;
+	}
+	*val = v;
+	return n;
+}
+
+/* ---- sizes -------------------------------------------------------------- */
+
+/* Binary shift for a size suffix ("", "B", "K", "KB", "KiB", ...), or -1. */
+static int size_suffix_shift(const char *p)
+{
+	static const char units[] = "kmgt";
+	const char *u;
+	size_t len = strlen(p);
+
+	if (len == 0 || word_eq(p, len, "b"))
+		return 0;
+	u = strchr(units, lower(p[0])); /* p[0] != '\0' here: len > 0 */
+	if (!u)
+		return -1;
+	if (len == 1 || word_eq(p + 1, len - 1, "b") || word_eq(p + 1, len - 1, "ib"))
+		return 10 * (int)(u - units + 1);
+	return -1;
+}
+
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX], sfx[SHOWN_MAX];
+	uint64_t v;
+	bool overflow;
+	size_t n;
+	int shift;
+
+	if (!s || !*s) {
+		set_err(err, errlen, "invalid size '': empty value");
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	if (s[0] == '-') {
+		set_err(err, errlen, "invalid size '%s': must not be negative", q);
+		return -1;
+	}
+	n = scan_u64(s, &v, &overflow);
+	if (n == 0) {
+		set_err(err, errlen, "invalid size '%s': expected a decimal number (e.g. 4096, 64M, 2MiB)", q);
+		return -1;
+	}
+	if (s[n] == '.') {
+		set_err(err, errlen, "invalid size '%s': fractions are not supported (use a smaller unit)", q);
+		return -1;
+	}
+	shift = size_suffix_shift(s + n);
+	if (shift < 0) {
+		set_err(err, errlen, "invalid size '%s': unknown suffix '%s' (use K, M, G, T)", q,
+			shown(sfx, s + n, strlen(s + n)));
+		return -1;
+	}
+	if (overflow || v > (UINT64_MAX >> shift)) {
+		set_err(err, errlen, "invalid size '%s': too large (max 2^64-1 bytes)", q);
+		return -1;
+	}
+	*out = v << shift;
+	return 0;
+}
+
+/* ---- durations ---------------------------------------------------------- */
+
+/* Nanoseconds per unit for a duration suffix, or 0 if unknown. */
+static uint64_t duration_unit_ns(const char *p)
+{
+	size_t len = strlen(p);
+
+	if (len == 0 || word_eq(p, len, "s"))
+		return 1000000000u;
+	if (word_eq(p, len, "ms"))
+		return 1000000u;
+	/* "µs" (micro sign U+00B5) and "μs" (Greek mu U+03BC) in UTF-8. */
+	if (word_eq(p, len, "us") || strcmp(p, "\xc2\xb5s") == 0 || strcmp(p, "\xce\xbcs") == 0)
+		return 1000u;
+	if (word_eq(p, len, "ns"))
+		return 1u;
+	return 0;
+}
+
+int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX], sfx[SHOWN_MAX];
+	const char *p, *frac = NULL;
+	uint64_t ip, unit, scale, frac_ns = 0;
+	size_t n_int, n_frac = 0, i;
+	bool overflow;
+
+	if (!s || !*s) {
+		set_err(err, errlen, "invalid duration '': empty value");
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	if (s[0] == '-') {
+		set_err(err, errlen, "invalid duration '%s': must not be negative", q);
+		return -1;
+	}
+	n_int = scan_u64(s, &ip, &overflow);
+	p = s + n_int;
+	if (*p == '.') {
+		frac = p + 1;
+		while (is_digit(frac[n_frac]))
+			n_frac++;
+		p = frac + n_frac;
+	}
+	if ((n_int == 0 && n_frac == 0) || (frac && n_frac == 0)) {
+		set_err(err, errlen, "invalid duration '%s': expected a number (e.g. 10, 1.5s, 200ms)", q);
+		return -1;
+	}
+	unit = duration_unit_ns(p);
+	if (unit == 0) {
+		set_err(err, errlen, "invalid duration '%s': unknown unit '%s' (use ns, us, ms, s)", q,
+			shown(sfx, p, strlen(p)));
+		return -1;
+	}
+	/* Exact integer arithmetic: fraction digit k is worth unit/10^k ns, which
+	 * is an integer while 10^k <= unit; the first digit beyond that decides
+	 * rounding to the nearest ns. */
+	scale = unit;
+	for (i = 0; i < n_frac; i++) {
+		unsigned d = (unsigned)(frac[i] - '0');
+		scale /= 10;
+		if (scale == 0) {
+			frac_ns += d >= 5;
+			break;
+		}
+		frac_ns += d * scale;
+	}
+	if (overflow || ip > (UINT64_MAX - frac_ns) / unit) {
+		set_err(err, errlen, "invalid duration '%s': too large (max ~584 years)", q);
+		return -1;
+	}
+	*out_ns = ip * unit + frac_ns;
+	return 0;
+}
+
+/* ---- ranged integers ---------------------------------------------------- */
+
+int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		    const char *what, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX];
+	uint64_t v;
+	bool overflow;
+	size_t n;
+
+	if (!what)
+		what = "value";
+	if (!s || !*s) {
+		set_err(err, errlen, "invalid %s '': empty value", what);
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	n = scan_u64(s, &v, &overflow);
+	if (n == 0 || s[n] != '\0') {
+		set_err(err, errlen, "invalid %s '%s': expected a decimal integer", what, q);
+		return -1;
+	}
+	if (overflow || v < min || v > max) {
+		set_err(err, errlen, "invalid %s '%s': must be between %" PRIu64 " and %" PRIu64,
+			what, q, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- node lists --------------------------------------------------------- */
+
+/* One node number at *pp (advanced past it). Returns 0 or -1 with message. */
+static int scan_node(const char **pp, const char *q, unsigned *node, char *err, size_t errlen)
+{
+	char at[SHOWN_MAX];
+	const char *p = *pp;
+	uint64_t v;
+	bool overflow;
+	size_t n;
+
+	n = scan_u64(p, &v, &overflow);
+	if (n == 0) {
+		if (*p == ',' || *p == '\0')
+			set_err(err, errlen, "invalid node list '%s': empty element", q);
+		else
+			set_err(err, errlen, "invalid node list '%s': expected a node number at '%s'", q,
+				shown(at, p, strlen(p)));
+		return -1;
+	}
+	if (overflow || v > PARSE_MAX_NODE) {
+		set_err(err, errlen, "invalid node list '%s': node %s out of range (0-%d)", q,
+			shown(at, p, n), PARSE_MAX_NODE);
+		return -1;
+	}
+	*node = (unsigned)v;
+	*pp = p + n;
+	return 0;
+}
+
+int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX], at[SHOWN_MAX];
+	const char *p = s;
+	uint64_t m = 0;
+	unsigned lo, hi, i;
+
+	if (!s || !*s) {
+		set_err(err, errlen, "invalid node list '': empty value");
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	for (;;) {
+		if (scan_node(&p, q, &lo, err, errlen) < 0)
+			return -1;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (scan_node(&p, q, &hi, err, errlen) < 0)
+				return -1;
+			if (hi < lo) {
+				set_err(err, errlen, "invalid node list '%s': reversed range %u-%u", q, lo, hi);
+				return -1;
+			}
+		}
+		for (i = lo; i <= hi; i++)
+			m |= UINT64_C(1) << i;
+		if (*p == '\0')
+			break;
+		if (*p != ',') {
+			set_err(err, errlen, "invalid node list '%s': unexpected '%s'", q,
+				shown(at, p, strlen(p)));
+			return -1;
+		}
+		p++;
+	}
+	*mask = m;
+	return 0;
+}
+
+/* ---- migration specs ---------------------------------------------------- */
+
+/* "N" or "N/s" with N = digits[.digits] or .digits, into *rate. Built from
+ * integers rather than strtod so it is locale-independent and rejects
+ * "inf", "nan", hex and exponents. Returns false on syntax errors. */
+static bool scan_rate(const char *p, size_t len, double *rate)
+{
+	double mant = 0.0, div = 1.0;
+	size_t i = 0, digits = 0;
+
+	if (len >= 2 && p[len - 2] == '/' && lower(p[len - 1]) == 's')
+		len -= 2;
+	for (; i < len && is_digit(p[i]); i++, digits++)
+		mant = mant * 10.0 + (p[i] - '0');
+	if (i < len && p[i] == '.') {
+		size_t fd = 0;
+		for (i++; i < len && is_digit(p[i]); i++, fd++) {
+			mant = mant * 10.0 + (p[i] - '0');
+			div *= 10.0;
+		}
+		if (fd == 0)
+			return false;
+		digits += fd;
+	}
+	if (digits == 0 || i != len)
+		return false;
+	*rate = mant / div;
+	return true;
+}
+
+static int parse_pattern(const char *v, size_t len, const char *q, struct migrate_spec *spec,
+			 char *err, size_t errlen)
+{
+	char shown_v[SHOWN_MAX];
+	uint64_t node;
+	bool overflow;
+	size_t n;
+
+	if (word_eq(v, len, "pingpong")) {
+		spec->pattern = MIGRATE_PINGPONG;
+		return 0;
+	}
+	if (word_eq(v, len, "random")) {
+		spec->pattern = MIGRATE_RANDOM;
+		return 0;
+	}
+	if (len >= 3 && word_eq(v, 3, "to:")) {
+		n = scan_u64(v + 3, &node, &overflow);
+		if (n == 0 || n != len - 3) {
+			set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': expected to:NODE with a node number",
+				q, shown(shown_v, v, len));
+			return -1;
+		}
+		if (overflow || node > PARSE_MAX_NODE) {
+			set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': node out of range (0-%d)",
+				q, shown(shown_v, v, len), PARSE_MAX_NODE);
+			return -1;
+		}
+		spec->pattern = MIGRATE_TO_NODE;
+		spec->to_node = (int)node;
+		return 0;
+	}
+	set_err(err, errlen, "invalid migrate spec '%s': unknown pattern '%s' (use pingpong, random, to:NODE)",
+		q, shown(shown_v, v, len));
+	return -1;
+}
+
+static int parse_rate(const char *v, size_t len, const char *q, struct migrate_spec *spec,
+		      char *err, size_t errlen)
+{
+	char shown_v[SHOWN_MAX];
+	double rate;
+
+	if (len == 0) {
+		set_err(err, errlen, "invalid migrate spec '%s': rate: missing value (use rate=N/s)", q);
+		return -1;
+	}
+	if (v[0] == '-') {
+		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' must be > 0", q,
+			shown(shown_v, v, len));
+		return -1;
+	}
+	if (!scan_rate(v, len, &rate)) {
+		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' is not a decimal number (use rate=N or rate=N/s)",
+			q, shown(shown_v, v, len));
+		return -1;
+	}
+	if (!(rate > 0.0) || rate > MIGRATE_MAX_RATE) {
+		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' out of range (must be > 0 and <= 10000000/s)",
+			q, shown(shown_v, v, len));
+		return -1;
+	}
+	spec->rate_per_s = rate;
+	return 0;
+}
+
+int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_t errlen)
+{
+	struct migrate_spec spec = {
+		.rate_per_s = MIGRATE_DEFAULT_RATE,
+		.pattern = MIGRATE_PINGPONG,
+		.to_node = -1,
+	};
+	char q[SHOWN_MAX], k[SHOWN_MAX];
+	bool seen_rate = false, seen_pattern = false;
+	const char *p = s ? s : "";
+
+	shown(q, p, strlen(p));
+	while (*p) {
+		size_t elen = strcspn(p, ",");
+		const char *eq = memchr(p, '=', elen);
+		size_t klen = eq ? (size_t)(eq - p) : elen;
+		const char *v = eq ? eq + 1 : p + elen;
+		size_t vlen = eq ? elen - klen - 1 : 0;
+		bool *seen;
+		int rc;
+
+		if (elen == 0) {
+			set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
+			return -1;
+		}
+		if (!eq) {
+			set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
+				shown(k, p, elen));
+			return -1;
+		}
+		if (word_eq(p, klen, "rate"))
+			seen = &seen_rate;
+		else if (word_eq(p, klen, "pattern"))
+			seen = &seen_pattern;
+		else {
+			set_err(err, errlen, "invalid migrate spec '%s': unknown key '%s' (use rate, pattern)", q,
+				shown(k, p, klen));
+			return -1;
+		}
+		if (*seen) {
+			set_err(err, errlen, "invalid migrate spec '%s': duplicate key '%s'", q,
+				shown(k, p, klen));
+			return -1;
+		}
+		*seen = true;
+		if (seen == &seen_rate)
+			rc = parse_rate(v, vlen, q, &spec, err, errlen);
+		else
+			rc = parse_pattern(v, vlen, q, &spec, err, errlen);
+		if (rc < 0)
+			return -1;
+		p += elen;
+		if (*p == ',') {
+			p++;
+			if (*p == '\0') {
+				set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
+				return -1;
+			}
+		}
+	}
+	*out = spec;
+	return 0;
+}

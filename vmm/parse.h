@@ -1,0 +1,60 @@
+/* Parsers for numig's command-line values (sizes, durations, node lists,
+ * migration specs).
+ *
+ * Every parser returns 0 on success or -1 on failure; on failure it writes a
+ * one-line human message into err (when err != NULL and errlen > 0) that
+ * quotes the offending input, e.g.
+ *   invalid size '12Q': unknown suffix 'Q' (use K, M, G, T)
+ * On failure *out is left untouched. Whitespace is never skipped: the CLI
+ * layer hands over exactly one argv word.
+ */
+#ifndef NUMIG_VMM_PARSE_H
+#define NUMIG_VMM_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Byte size: decimal integer with an optional binary suffix K/M/G/T
+ * (case-insensitive), optionally followed by "B" or "iB":
+ * "4096", "4096B", "64M", "64mb", "2MiB", "1G". */
+int parse_size(const char *s, uint64_t *out, char *err, size_t errlen);
+
+/* Duration in nanoseconds: a number ("10", "1.5", ".25") with an optional
+ * suffix ns/us/ms/s (case-insensitive; "µs" is accepted too). A bare number
+ * means seconds. Fractions finer than 1 ns are rounded to the nearest ns. */
+int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen);
+
+/* Plain decimal integer in [min, max]; messages name the value as `what`
+ * (e.g. "vcpus"). */
+int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		    const char *what, char *err, size_t errlen);
+
+/* numactl-style node list: "0", "0-3", "0-1,3". Nodes are 0..63; bit n of
+ * *mask is set for node n. Overlapping elements are allowed (their union is
+ * taken); reversed ranges ("3-1") and empty elements ("0,,1") are not. */
+#define PARSE_MAX_NODE 63
+int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen);
+
+enum migrate_pattern {
+	MIGRATE_PINGPONG, /* bounce pages between two nodes */
+	MIGRATE_RANDOM,   /* move each page to a random node */
+	MIGRATE_TO_NODE,  /* move every page to to_node */
+};
+
+struct migrate_spec {
+	double rate_per_s;            /* migrations per second, (0, 1e7] */
+	enum migrate_pattern pattern;
+	int to_node;                  /* 0..63 for MIGRATE_TO_NODE, else -1 */
+};
+
+#define MIGRATE_DEFAULT_RATE 100.0
+#define MIGRATE_MAX_RATE 1e7
+
+/* Comma-separated key=value list, both keys optional:
+ *   rate=N/s | rate=N        N decimal ("2.5"), 0 < N <= 1e7; default 100
+ *   pattern=pingpong | random | to:NODE                      default pingpong
+ * The empty string yields the defaults. Unknown keys, duplicate keys, empty
+ * elements and bad values are errors naming the key. */
+int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_t errlen);
+
+#endif

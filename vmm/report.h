@@ -1,0 +1,27 @@
+/* What a run did: the verdict (exit code + one sentence), and the report in
+ * human, JSON and SVG form. Field names and units: docs/measurements.md. */
+#ifndef NUMIG_VMM_REPORT_H
+#define NUMIG_VMM_REPORT_H
+
+#include <stdio.h>
+
+#include "machine.h"
+#include "verify.h"
+
+#define NUMIG_VERSION "0.1.0"
+
+struct run_outcome {
+	int exit_code;
+	char message[768];
+	int integrity;              /* the guest ran an integrity workload */
+	uint64_t guest_writes, guest_lost, guest_corrupt, guest_sweeps;
+	struct verify_result host;
+	int integrity_pass;
+};
+
+void outcome_decide(struct machine *m, struct run_outcome *o);
+void report_human(FILE *f, struct machine *m, const struct run_outcome *o);
+int report_json(FILE *f, struct machine *m, const struct run_outcome *o);
+int report_plot(const char *path, struct machine *m, char *err, size_t errlen);
+
+#endif

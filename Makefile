@@ -22,7 +22,7 @@ endif
 
 GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -Iinclude -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -MMD -MP
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,guest/rt/guest.ld
+GUEST_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-T,guest/rt/guest.ld
 
 VMM_SRC := $(wildcard vmm/*.c)
 MMU_SRC := $(wildcard mmu/*.c)
@@ -84,6 +84,7 @@ $(BUILD)/guests/%.elf: $(BUILD)/guest/tests/%.o $(RT_LIB) guest/rt/guest.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(RT_LIB)
 # The example is built exactly as README "Writing your own guest" says.
 $(BUILD)/guests/example.elf: guest/example/my_guest.c $(RT_LIB)
+	@mkdir -p $(dir $@)
 	$(MAKE) -s -C guest/example NUMIG=$(CURDIR) RUNTIME=$(CURDIR)/$(RT_LIB) OUT=$(CURDIR)/$@ CC=$(GUEST_CC)
 
 # ---- the two commands of the README, and the rest -------------------------

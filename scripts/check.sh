@@ -42,11 +42,12 @@ build_or_fail() { # name, make args...
 build_or_fail "gcc -Werror" all && phase "gcc build" build all
 build_or_fail "ASan+UBSan" BUILD=build/asan SAN=asan all && \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 phase "ASan+UBSan build" build/asan all
-if build_or_fail "TSan" BUILD=build/tsan SAN=tsan build/tsan/tests/test_migrate build/tsan/tests/test_stats; then
+tsan_tests=$(cd tests/unit && ls test_migrate.c test_stats.c 2>/dev/null | sed 's/\.c$//')
+if build_or_fail "TSan" BUILD=build/tsan SAN=tsan $(for t in $tsan_tests; do echo build/tsan/tests/$t; done); then
 	# TSan needs a compatible address-space layout; say so instead of failing when it cannot start.
 	if build/tsan/tests/test_stats >/dev/null 2>&1 || ! build/tsan/tests/test_stats 2>&1 | grep -q "ThreadSanitizer: unexpected memory mapping\|FATAL: ThreadSanitizer"; then
 		echo "# ==== TSan build (concurrent mmu code)"
-		for t in test_migrate test_stats; do
+		for t in $tsan_tests; do
 			out=$(TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/$t 2>&1); rc=$?
 			printf '%s\n' "$out" | tail -n 3
 			if [ $rc -eq 0 ] && ! printf '%s' "$out" | grep -q "WARNING: ThreadSanitizer"; then P=$((P + 1)); echo "ok - tsan: $t"

@@ -33,7 +33,7 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
 	done
 fi
 if [ "$what" = integration ] || [ "$what" = all ]; then
-	for t in tests/integration/*.sh; do
+	for t in tests/integration/test_*.sh; do
 		run_one "$(basename "$t")" bash "$t" "$build"
 	done
 fi

@@ -7,8 +7,8 @@
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard, &m->st.copy,
-				   &m->st.sw,      &m->st.release, &m->st.total };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,   &m->st.copy,
+				   &m->st.sw,      &m->st.release, &m->st.total, &m->pause };
 
 	memset(m, 0, sizeof(*m));
 	m->ws = ws;
@@ -23,8 +23,8 @@ int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct t
 
 void migrator_destroy(struct migrator *m)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard, &m->st.copy,
-				   &m->st.sw,      &m->st.release, &m->st.total };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,   &m->st.copy,
+				   &m->st.sw,      &m->st.release, &m->st.total, &m->pause };
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		lat_rec_free(recs[i]);
@@ -154,7 +154,24 @@ static void switch_leaf(struct ws_page *pg, struct frame *new)
 	pthread_mutex_unlock(&pg->lock);
 }
 
+static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why);
+
 enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
+{
+	enum mig_status rc;
+	uint64_t t0;
+
+	if (!m->stop_the_world || !m->pause_all)
+		return migrate_phases(m, pg, target, why);
+	t0 = now_ns();
+	m->pause_all(m->hook_ctx);
+	lat_rec_add(&m->pause, now_ns() - t0);
+	rc = migrate_phases(m, pg, target, why);
+	m->resume_all(m->hook_ctx);
+	return rc;
+}
+
+static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
 {
 	uint64_t t0 = now_ns(), t1, t2, t3, t4, t5, t6, nr;
 	struct frame *old, *new;

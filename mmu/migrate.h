@@ -58,6 +58,13 @@ struct migrator {
 	uint32_t injected_page;       /* where the injection went */
 	uint64_t injected_offset;
 	struct mig_stats st;
+	/* Stop-the-world baseline (what a naive VMM does): every vCPU is
+	 * paused around each migration. The VMM provides the hooks. */
+	int stop_the_world;
+	void (*pause_all)(void *ctx);
+	void (*resume_all)(void *ctx);
+	void *hook_ctx;
+	struct lat_rec pause;         /* time to get every vCPU out of the guest */
 };
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard);

@@ -17,7 +17,7 @@ enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
-	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_HELP, OPT_VERSION,
+	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -49,6 +49,7 @@ static const struct option options[] = {
 	{ "plot", required_argument, NULL, OPT_PLOT },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
+	{ "stop-the-world", no_argument, NULL, OPT_STW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -78,6 +79,7 @@ void cli_usage(FILE *f)
 		"  --lazy-flush-delay TIME hold the scanner's batched flush back this long (widens the race) [0]\n"
 		"  --hint-migrate / --no-hint-migrate  hinting faults move pages to the vCPU's node [on]\n"
 		"  --no-guard              skip the lazy-flush guard: UNSAFE, for proving the checker catches the race\n"
+		"  --stop-the-world        baseline: pause every vCPU around each migration (what a naive VMM does)\n"
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
 		"  --inject-after N        ... after N migrations [20]\n"
 		"  --seed N                seed for page and node choices [1]\n"
@@ -226,6 +228,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return 0;
 	case OPT_UNSAFE_HOST:
 		c->allow_unsafe_host = 1;
+		return 0;
+	case OPT_STW:
+		c->stop_the_world = 1;
 		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;

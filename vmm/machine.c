@@ -31,6 +31,46 @@ void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void machine_pause_all(void *arg)
+{
+	struct machine *m = arg;
+	struct timespec ts = { 0, 20000 };
+
+	atomic_store(&m->pause_req, 1);
+	for (;;) {
+		int inside = 0;
+
+		for (int i = 0; i < m->cfg.nr_vcpus; i++)
+			inside += atomic_load(&m->vcpus[i].in_run);
+		if (!inside || atomic_load(&m->stopping))
+			return;
+		machine_kick_all(m);
+		nanosleep(&ts, NULL);
+	}
+}
+
+void machine_resume_all(void *arg)
+{
+	struct machine *m = arg;
+
+	pthread_mutex_lock(&m->lock);
+	atomic_store(&m->pause_req, 0);
+	pthread_cond_broadcast(&m->resumed);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void vcpu_park_if_paused(struct vcpu *v)
+{
+	struct machine *m = v->m;
+
+	if (!atomic_load(&m->pause_req))
+		return;
+	pthread_mutex_lock(&m->lock);
+	while (atomic_load(&m->pause_req) && !atomic_load(&m->stopping))
+		pthread_cond_wait(&m->resumed, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static int migrates_pages(const struct run_config *c)
 {
 	return c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1);
@@ -172,6 +212,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 		m->vcpus[i].fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->changed, NULL);
+	pthread_cond_init(&m->resumed, NULL);
 	pthread_mutex_init(&m->console_lock, NULL);
 	m->t_create_ns = now_ns();
 	host_info_probe(&m->host);
@@ -222,6 +263,10 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	m->have_mmu = 1;
 	if (mmu_init(&m->mmu, &mc, e))
 		return -1;
+	m->mmu.mig.stop_the_world = cfg->stop_the_world;
+	m->mmu.mig.pause_all = machine_pause_all;
+	m->mmu.mig.resume_all = machine_resume_all;
+	m->mmu.mig.hook_ctx = m;
 
 	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, e))
 		return -1;
@@ -291,6 +336,8 @@ static void ask_guest_to_stop(struct machine *m)
 
 int machine_start(struct machine *m, struct nerr *e)
 {
+	for (int g = 0; g < m->cfg.nr_nodes; g++)
+		m->pages_before[g] = ws_pages_on_node(&m->mmu.ws, g);
 	m->t_start_ns = now_ns();
 	if (mmu_start(&m->mmu, e))
 		return -1;
@@ -351,9 +398,10 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		if (atomic_load(&m->stopping)) {
 			mmu_stop(&m->mmu);
 			machine_kick_all(m);
-			/* A vCPU parked in a barrier wakes on the broadcast. */
+			/* A vCPU parked in a barrier or a pause wakes on the broadcast. */
 			pthread_mutex_lock(&m->lock);
 			pthread_cond_broadcast(&m->changed);
+			pthread_cond_broadcast(&m->resumed);
 			pthread_mutex_unlock(&m->lock);
 		}
 		pthread_mutex_lock(&m->lock);
@@ -392,5 +440,6 @@ void machine_destroy(struct machine *m)
 	free(m->samples);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->changed);
+	pthread_cond_destroy(&m->resumed);
 	pthread_mutex_destroy(&m->console_lock);
 }

@@ -34,6 +34,7 @@ struct run_config {
 	int json;
 	int quiet;
 	int allow_unsafe_host;
+	int stop_the_world;          /* baseline: pause all vCPUs around each migration */
 	enum mig_inject inject;
 	uint64_t inject_after;
 	uint64_t scan_period_ns;
@@ -73,6 +74,7 @@ struct vcpu {
 	char fail[512];
 	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
 	uint64_t consecutive_efaults;
+	atomic_int in_run;           /* inside KVM_RUN (or about to enter) */
 };
 
 struct sample {
@@ -97,11 +99,14 @@ struct machine {
 	struct vcpu vcpus[NUMIG_MAX_VCPUS];
 	int host_node_of[POOL_MAX_NODES];
 	char placement_note[256];
+	uint32_t pages_before[POOL_MAX_NODES];
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;      /* a vCPU ended */
 	int nr_ended;
 	atomic_int stopping;
+	atomic_int pause_req;        /* stop-the-world: vCPUs park outside KVM_RUN */
+	pthread_cond_t resumed;
 	int barrier_count;
 	uint64_t barrier_gen;
 	pthread_mutex_t console_lock;
@@ -128,6 +133,12 @@ void machine_destroy(struct machine *m);
 
 /* Asks every vCPU to leave KVM_RUN (signal + immediate_exit). */
 void machine_kick_all(struct machine *m);
+/* Stop-the-world: returns when no vCPU is inside KVM_RUN; they stay out
+ * until machine_resume_all(). */
+void machine_pause_all(void *machine);
+void machine_resume_all(void *machine);
+/* Called by a vCPU thread before each KVM_RUN: parks while paused. */
+void vcpu_park_if_paused(struct vcpu *v);
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e);

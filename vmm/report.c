@@ -27,6 +27,7 @@ static size_t phases_of(struct machine *m, struct phase *p)
 	p[n++] = (struct phase){ "total", "total", &st->total };
 	p[n++] = (struct phase){ "vcpu_stall", "vCPU stall (fault)", &m->mmu.faults.stall };
 	p[n++] = (struct phase){ "tlb_invalidate", "invalidation call", &m->mmu.tlb.per_call };
+	p[n++] = (struct phase){ "stw_pause", "pause all vCPUs", &m->mmu.mig.pause };
 	return n;
 }
 
@@ -54,7 +55,7 @@ static void human_header(FILE *f, struct machine *m)
 
 		fprintf(f, "  guest node %d -> host node %d asked, %s%d measured; %s backing; pages before %u\n", g,
 			np->host_node, np->host_node_measured < 0 ? "un" : "", np->host_node_measured,
-			m->mmu.pool.hugetlb ? "hugetlb" : "THP", ws_pages_on_node(&m->mmu.ws, g));
+			m->mmu.pool.hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
 	}
 	if (m->placement_note[0])
 		fprintf(f, "  note: %s\n", m->placement_note);
@@ -212,6 +213,7 @@ static void json_nodes(struct json_w *w, struct machine *m)
 		json_kv_i64(w, "host_node_measured", np->host_node_measured);
 		json_kv_u64(w, "frames", np->nr_frames);
 		json_kv_u64(w, "misplaced_frames", np->misplaced_frames);
+		json_kv_u64(w, "pages_before", m->pages_before[g]);
 		json_kv_u64(w, "pages_after", ws_pages_on_node(&m->mmu.ws, g));
 		json_obj_end(w);
 	}
@@ -231,6 +233,7 @@ static void json_migration(struct json_w *w, struct machine *m)
 	json_obj_begin(w);
 	json_kv_bool(w, "guard", m->mmu.mig.guard);
 	json_kv_bool(w, "unsafe", !m->mmu.mig.guard);
+	json_kv_bool(w, "stop_the_world", m->mmu.mig.stop_the_world);
 	json_kv_u64(w, "done", atomic_load(&st->done));
 	json_kv_double(w, "per_s", secs > 0 ? (double)atomic_load(&st->done) / secs : 0);
 	json_kv_u64(w, "by_hint_fault", atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]));

@@ -237,11 +237,23 @@ void *vcpu_thread(void *arg)
 	tls_run = v->run;
 	pin_to_host_cpu(v);
 	while (atomic_load(&v->end) == VCPU_RUNNING) {
+		int rc;
+
+		vcpu_park_if_paused(v);
 		if (atomic_load(&m->stopping)) {
 			atomic_store(&v->end, VCPU_STOPPED);
 			break;
 		}
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		/* in_run before the re-check: a pauser that saw in_run == 0
+		 * knows this vCPU will see pause_req and not enter. */
+		atomic_store(&v->in_run, 1);
+		if (atomic_load(&m->pause_req)) {
+			atomic_store(&v->in_run, 0);
+			continue;
+		}
+		rc = ioctl(v->fd, KVM_RUN, 0);
+		atomic_store(&v->in_run, 0);
+		if (rc < 0) {
 			if (handle_run_error(v, errno))
 				break;
 			continue;

@@ -34,12 +34,13 @@ RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/fo
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer
-TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity
 GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
 	$(BUILD)/guests/example.elf
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+KVM_TEST_SRC := $(wildcard tests/integration/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(KVM_TEST_SRC:tests/integration/%.c=$(BUILD)/kvmtests/%)
 BENCH_BIN := $(BUILD)/numig-bench
 
 .SECONDARY:
@@ -58,6 +59,10 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 

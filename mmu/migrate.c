@@ -200,7 +200,9 @@ static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, in
 		return MIG_ERROR;
 	}
 	nr = atomic_fetch_add(&m->started, 1);
+	tlb_begin_vmm_write(m->tlb, new);
 	copy_frame(m, pg, new, old, nr);
+	tlb_end_vmm_write(m->tlb, new);
 	t4 = now_ns();
 	switch_leaf(pg, new);
 	t5 = now_ns();

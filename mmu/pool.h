@@ -22,6 +22,7 @@ struct frame {
 	uint8_t in_use;
 	uint8_t populated;
 	int ro_holds;         /* write-protect holders (tlb.c, under its lock) */
+	int vmm_writes;       /* the VMM is writing it: never write-protect (tlb.c) */
 };
 
 enum frame_huge { FRAME_HUGE_UNKNOWN = -1, FRAME_NOT_HUGE = 0, FRAME_HUGE = 1 };

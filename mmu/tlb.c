@@ -29,20 +29,27 @@ static int by_hva(const void *a, const void *b)
 	return x->hva < y->hva ? -1 : x->hva > y->hva;
 }
 
+/* A held frame is read-only already; a frame the VMM writes must stay
+ * writable. Both are left alone. */
+static int untouchable(const struct frame *f)
+{
+	return f->ro_holds || f->vmm_writes;
+}
+
 /* Applies `prot` to each maximal run of host-contiguous frames in the
- * sorted array; frames for which `skip` says so break runs. */
-static int protect_runs(struct tlb *t, struct frame **f, size_t n, int prot, int skip_held)
+ * sorted array; untouchable frames break runs. */
+static int protect_runs(struct tlb *t, struct frame **f, size_t n, int prot)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		size_t j = i;
 
-		if (skip_held && f[i]->ro_holds) {
+		if (untouchable(f[i])) {
 			i++;
 			continue;
 		}
-		while (j + 1 < n && f[j + 1]->hva == f[j]->hva + FRAME_SIZE && !(skip_held && f[j + 1]->ro_holds))
+		while (j + 1 < n && f[j + 1]->hva == f[j]->hva + FRAME_SIZE && !untouchable(f[j + 1]))
 			j++;
 		atomic_fetch_add(&t->calls, 1);
 		if (mprotect(f[i]->hva, (j - i + 1) * FRAME_SIZE, prot))
@@ -80,12 +87,13 @@ int tlb_invalidate_frames(struct tlb *t, struct frame **frames, size_t n, int ke
 	/* A frame already held read-only has no writable translation and no
 	 * leaf points at it (it belongs to a migration in flight), so it is
 	 * skipped here and left read-only below. */
-	rc = protect_runs(t, sorted, m, PROT_READ, 1);
+	rc = protect_runs(t, sorted, m, PROT_READ);
 	if (!rc && keep_ro) {
 		for (size_t i = 0; i < m; i++)
-			sorted[i]->ro_holds++;
+			if (!sorted[i]->vmm_writes)
+				sorted[i]->ro_holds++;
 	} else if (!rc) {
-		rc = protect_runs(t, sorted, m, PROT_READ | PROT_WRITE, 1);
+		rc = protect_runs(t, sorted, m, PROT_READ | PROT_WRITE);
 	}
 	pthread_mutex_unlock(&t->lock);
 	atomic_fetch_add(&t->invalidations, 1);
@@ -96,6 +104,20 @@ int tlb_invalidate_frames(struct tlb *t, struct frame **frames, size_t n, int ke
 	if (sorted != stack)
 		free(sorted);
 	return rc;
+}
+
+void tlb_begin_vmm_write(struct tlb *t, struct frame *f)
+{
+	pthread_mutex_lock(&t->lock);
+	f->vmm_writes++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void tlb_end_vmm_write(struct tlb *t, struct frame *f)
+{
+	pthread_mutex_lock(&t->lock);
+	f->vmm_writes--;
+	pthread_mutex_unlock(&t->lock);
 }
 
 int tlb_release(struct tlb *t, struct frame *f)

@@ -39,6 +39,13 @@ void tlb_destroy(struct tlb *t);
  * hold each) until tlb_release(). Returns 0 or -errno from mprotect. */
 int tlb_invalidate_frames(struct tlb *t, struct frame **frames, size_t n, int keep_ro);
 
+/* Brackets the VMM's own writes to a frame (a migration's copy target):
+ * invalidations skip it meanwhile, so a concurrent batched flush cannot
+ * make the copy fault. Safe because a frame the VMM writes is a free frame
+ * whose translations were dropped when it was freed. */
+void tlb_begin_vmm_write(struct tlb *t, struct frame *f);
+void tlb_end_vmm_write(struct tlb *t, struct frame *f);
+
 /* Drops one write-protect hold; the frame becomes writable again when the
  * last hold goes. */
 int tlb_release(struct tlb *t, struct frame *f);

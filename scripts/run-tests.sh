@@ -33,6 +33,9 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
 	done
 fi
 if [ "$what" = integration ] || [ "$what" = all ]; then
+	for t in "$build"/kvmtests/test_*; do
+		[ -x "$t" ] && run_one "$(basename "$t")" "$t" "$build"
+	done
 	for t in tests/integration/test_*.sh; do
 		run_one "$(basename "$t")" bash "$t" "$build"
 	done

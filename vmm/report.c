@@ -306,6 +306,30 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 	json_obj_end(w);
 }
 
+static void json_pages(struct json_w *w, struct machine *m)
+{
+	uint64_t min = UINT64_MAX, max = 0;
+
+	json_key(w, "pages");
+	json_arr_begin(w);
+	for (uint32_t i = 0; i < m->mmu.ws.nr_pages; i++) {
+		struct ws_page *pg = &m->mmu.ws.pages[i];
+		uint64_t n = atomic_load(&pg->migrations);
+
+		min = n < min ? n : min;
+		max = n > max ? n : max;
+		json_obj_begin(w);
+		json_kv_u64(w, "index", i);
+		json_kv_i64(w, "node", pg->frame->node);
+		json_kv_u64(w, "migrations", n);
+		json_kv_u64(w, "hint_faults", atomic_load(&pg->hint_faults));
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_kv_u64(w, "page_migrations_min", m->mmu.ws.nr_pages ? min : 0);
+	json_kv_u64(w, "page_migrations_max", max);
+}
+
 static void json_series(struct json_w *w, struct machine *m)
 {
 	json_key(w, "time_series");
@@ -353,6 +377,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_vcpus(&w, m);
 	json_migration(&w, m);
 	json_integrity(&w, o);
+	json_pages(&w, m);
 	json_series(&w, m);
 	json_obj_end(&w);
 	return w.err;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Migration with real guests: pages move between nodes while every vCPU
+# writes them, nothing is lost, placement is verified, hinting faults pull
+# pages to the vCPU that touches them.
+set -u
+build=${1:-build}
+NUMIG=$build/numig
+. "$(dirname "$0")/lib.sh"
+
+if ! have_kvm; then
+	for t in pingpong placement hinting random to-node stw hugetlb; do skip "$t" "/dev/kvm is absent or not accessible"; done
+	done_testing; exit
+fi
+if ! command -v python3 >/dev/null; then
+	skip "migration tests" "python3 (for reading --json) is not installed"; done_testing; exit
+fi
+
+# json_check NAME PY_EXPR -- numig args: run with --json, evaluate PY_EXPR on d.
+json_check() {
+	local name=$1 expr=$2; shift 2; [ "$1" = -- ] && shift
+	local out
+	out=$(timeout 120 "$NUMIG" "$@" --json --quiet 2>/dev/null)
+	if printf '%s' "$out" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+ok = bool($expr)
+if not ok:
+    m = d.get('migration', {}); i = d.get('integrity') or {}
+    print('exit', d['exit_code'], d['result'], '| done', m.get('done'), 'min/page', d.get('page_migrations_min'), '| lost', i.get('guest_lost'), i.get('host_lost'), 'corrupt', i.get('guest_corrupt'), i.get('host_corrupt'))
+sys.exit(0 if ok else 1)" >"$tmp/why" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name" "$(cat "$tmp/why")"
+	fi
+	LAST_JSON=$out
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+W="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M"
+json_check "ping-pong: >= 1500 migrations, every page migrated >= 20 times while both vCPUs write; host and guest checks clean" \
+	"d['exit_code']==0 and d['migration']['done']>=1500 and d['page_migrations_min']>=20 and d['integrity']['pass'] and d['integrity']['host_checked'] and d['integrity']['host_lost']==0 and d['integrity']['host_corrupt']==0 and d['integrity']['guest_writes']>1000000" \
+	-- run $W --duration 3s --migrate rate=1000/s,pattern=pingpong
+json_check "placement verified by query: each guest node measured on the host node it asked for" \
+	"all(n['host_node_measured']==n['host_node_asked'] and n['misplaced_frames']==0 for n in d['nodes'])" \
+	-- run $W --duration 1s --migrate rate=200/s
+json_check "report says when guest nodes share a host node" \
+	"('placement is emulated' in d['host']['placement_note']) == (d['host']['numa_nodes'] < 2)" \
+	-- run $W --duration 1s
+json_check "hinting faults move each page to the node of the vCPU that touches it" \
+	"d['exit_code']==0 and d['migration']['hint_migrations']>=8 and all(p['node']==p['index']%2 for p in d['pages'])" \
+	-- run --guest "$build/guests/affinity.elf" --vcpus 2 --nodes 2 --ws 32M --duration 2s --scan-period 10ms --scan-size 8
+json_check "random pattern, 4 vCPUs on 4 guest nodes: data intact" \
+	"d['exit_code']==0 and d['migration']['done']>=500 and d['integrity']['pass']" \
+	-- run --guest integrity --vcpus 4 --nodes 4 --mem 256M --ws 32M --duration 2s --migrate rate=1000/s,pattern=random
+json_check "pattern=to:1 drains node 0" \
+	"d['exit_code']==0 and d['nodes'][1]['pages_after']==d['ws_pages'] and d['integrity']['pass']" \
+	-- run $W --duration 2s --migrate rate=500/s,pattern=to:1
+json_check "stop-the-world baseline migrates correctly too" \
+	"d['exit_code']==0 and d['migration']['stop_the_world'] and d['migration']['done']>=100 and d['integrity']['pass'] and d['migration']['phases']['stw_pause']['count']>=100" \
+	-- run $W --duration 2s --migrate rate=200/s --stop-the-world
+json_check "a target node without free frames aborts cleanly (counted, data intact)" \
+	"d['exit_code']==0 and d['migration']['aborted_nomem']>0 and d['integrity']['pass']" \
+	-- run --guest integrity --vcpus 2 --nodes 2 --mem 64M --ws 48M --duration 1s --migrate rate=500/s,pattern=to:1
+
+# hugetlb backing, when huge pages can be reserved (root).
+if [ -w /proc/sys/vm/nr_hugepages ]; then
+	old=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((old + 64)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+	if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge $((old + 64)) ]; then
+		json_check "--hugetlb backing: migrations with data intact" \
+			"d['exit_code']==0 and d['host']['backing']=='hugetlb' and d['migration']['done']>=200 and d['integrity']['pass']" \
+			-- run --guest integrity --vcpus 2 --nodes 2 --mem 128M --ws 32M --duration 1s --migrate rate=500/s --hugetlb
+	else
+		skip "--hugetlb backing" "could not reserve 64 huge pages"
+	fi
+	echo "$old" >/proc/sys/vm/nr_hugepages
+	check "--hugetlb without reserved pages: clear error, exit 3" 3 'nr_hugepages' -- run --guest hello --hugetlb --mem 64G --ws 2M
+else
+	skip "--hugetlb backing" "needs root to reserve huge pages"
+fi
+done_testing

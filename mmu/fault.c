@@ -47,6 +47,7 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		case MIG_BUSY:
 			continue; /* someone else migrates it: wait for that */
 		case MIG_ABORT_NOMEM:
+		case MIG_ABORT_NOT_HUGE:
 		case MIG_ERROR:
 			/* The page stays where it is; make it usable again. */
 			pthread_mutex_lock(&pg->lock);

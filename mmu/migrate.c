@@ -156,6 +156,30 @@ static void switch_leaf(struct ws_page *pg, struct frame *new)
 
 static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why);
 
+static int frame_huge_or_collapsed(struct migrator *m, struct frame *f)
+{
+	switch (frame_huge_state(m->pool, f)) {
+	case FRAME_HUGE:
+		atomic_fetch_add(&m->st.huge_verified, 1);
+		return 1;
+	case FRAME_HUGE_UNKNOWN:
+		atomic_fetch_add(&m->st.huge_unknown, 1);
+		return 1;
+	case FRAME_NOT_HUGE:
+		break;
+	}
+	if (frame_make_huge(m->pool, f) == 0) {
+		atomic_fetch_add(&m->st.collapsed, 1);
+		return 1;
+	}
+	return 0;
+}
+
+static int frames_huge(struct migrator *m, struct frame *old, struct frame *new)
+{
+	return frame_huge_or_collapsed(m, old) && frame_huge_or_collapsed(m, new);
+}
+
 enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
 {
 	enum mig_status rc;
@@ -189,6 +213,15 @@ static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, in
 		putback_page(pg, was_present);
 		atomic_fetch_add(&m->st.aborted_nomem, 1);
 		return MIG_ABORT_NOMEM;
+	}
+	/* Host safety (DESIGN.md 2.4): only move between frames that are one
+	 * host huge page each; a frame the host split is collapsed again or the
+	 * page stays where it is. */
+	if (!frames_huge(m, old, new)) {
+		frame_free(m->pool, new);
+		putback_page(pg, was_present);
+		atomic_fetch_add(&m->st.aborted_not_huge, 1);
+		return MIG_ABORT_NOT_HUGE;
 	}
 	rc = unmap_old_frame(m, pg, was_present, &held);
 	t3 = now_ns();

@@ -27,6 +27,7 @@ enum mig_status {
 	MIG_ABORT_NOMEM,  /* no free frame on the target node: page untouched */
 	MIG_BUSY,         /* another migration of the page is in flight */
 	MIG_ERROR,        /* a host call failed: page restored, see errno */
+	MIG_ABORT_NOT_HUGE, /* a frame is not one host huge page and could not be collapsed */
 };
 
 enum mig_inject {
@@ -38,6 +39,10 @@ enum mig_inject {
 struct mig_stats {
 	struct lat_rec isolate, alloc, guard, copy, sw, release, total;
 	atomic_uint_fast64_t done, aborted_nomem, busy, errors;
+	atomic_uint_fast64_t aborted_not_huge;   /* host split a frame; MADV_COLLAPSE failed */
+	atomic_uint_fast64_t collapsed;          /* frames made huge again before migrating */
+	atomic_uint_fast64_t huge_verified;      /* frames checked: one host huge page */
+	atomic_uint_fast64_t huge_unknown;       /* frames that could not be checked */
 	atomic_uint_fast64_t by_reason[MIG_NR_REASONS];
 	atomic_uint_fast64_t guard_flushes;      /* guard ran: a flush was pending */
 	atomic_uint_fast64_t guard_skipped;      /* --no-guard skipped a needed guard */

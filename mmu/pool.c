@@ -74,6 +74,7 @@ int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int
 	uint64_t stride;
 
 	memset(p, 0, sizeof(*p));
+	p->pagemap_fd = p->kpageflags_fd = -1;
 	if (nr_nodes < 1 || nr_nodes > POOL_MAX_NODES)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "guest nodes must be 1..%d", POOL_MAX_NODES);
 	if (bytes_per_node < FRAME_SIZE || bytes_per_node % FRAME_SIZE)
@@ -84,6 +85,10 @@ int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int
 	p->numa_ok = numa_available() >= 0;
 	p->host_nodes = p->numa_ok ? numa_max_node() + 1 : 1;
 	p->keep_free = 8;
+	/* Opened once: a huge-page check on the migration path is then two
+	 * preads. Without root the PFNs are hidden and checks say "unknown". */
+	p->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	p->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	stride = (bytes_per_node + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 	for (int g = 0; g < nr_nodes; g++) {
 		struct node_pool *np = &p->node[g];
@@ -130,6 +135,11 @@ void pool_destroy(struct pool *p)
 		np->map = NULL;
 		np->frames = NULL;
 	}
+	if (p->pagemap_fd >= 0)
+		close(p->pagemap_fd);
+	if (p->kpageflags_fd >= 0)
+		close(p->kpageflags_fd);
+	p->pagemap_fd = p->kpageflags_fd = -1;
 	p->nr_nodes = 0;
 }
 
@@ -339,31 +349,21 @@ int pool_query_host_node(const void *hva)
 
 enum frame_huge frame_huge_state(const struct pool *p, const struct frame *f)
 {
-	uint64_t entry, flags;
-	int fd;
+	uint64_t entry, flags, pfn;
 
 	if (p->hugetlb)
 		return FRAME_HUGE;
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (p->pagemap_fd < 0 || p->kpageflags_fd < 0)
 		return FRAME_HUGE_UNKNOWN;
-	if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)f->hva / 4096 * 8)) != sizeof(entry)) {
-		close(fd);
+	if (pread(p->pagemap_fd, &entry, sizeof(entry), (off_t)((uintptr_t)f->hva / 4096 * 8)) != sizeof(entry))
 		return FRAME_HUGE_UNKNOWN;
-	}
-	close(fd);
 	if (!(entry & (1ull << 63)))
-		return FRAME_NOT_HUGE; /* not even present */
-	if ((entry & ((1ull << 55) - 1)) == 0)
+		return FRAME_HUGE_UNKNOWN; /* not present yet: nothing to say */
+	pfn = entry & ((1ull << 55) - 1);
+	if (pfn == 0)
 		return FRAME_HUGE_UNKNOWN; /* PFNs hidden: not root */
-	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (pread(p->kpageflags_fd, &flags, sizeof(flags), (off_t)(pfn * 8)) != sizeof(flags))
 		return FRAME_HUGE_UNKNOWN;
-	if (pread(fd, &flags, sizeof(flags), (off_t)((entry & ((1ull << 55) - 1)) * 8)) != sizeof(flags)) {
-		close(fd);
-		return FRAME_HUGE_UNKNOWN;
-	}
-	close(fd);
 	return (flags & ((1ull << KPF_THP) | (1ull << KPF_HUGE))) ? FRAME_HUGE : FRAME_NOT_HUGE;
 }
 

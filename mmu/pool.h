@@ -52,6 +52,8 @@ struct pool {
 	int numa_ok;             /* libnuma usable on this host */
 	int host_nodes;          /* nodes the host has */
 	uint32_t keep_free;      /* populated free frames kept per node */
+	int pagemap_fd;          /* /proc/self/pagemap, for huge-page checks; -1 */
+	int kpageflags_fd;       /* /proc/kpageflags (root only); -1 */
 	struct node_pool node[POOL_MAX_NODES];
 };
 

@@ -72,12 +72,13 @@ static void human_migration(FILE *f, struct machine *m)
 	double secs = run_seconds(m);
 
 	fprintf(f, "migration: %llu done (%.0f/s): %llu by hinting faults, %llu scheduled, %llu of scanner-marked pages; "
-		   "%llu aborted (no free frame), %llu busy, %llu errors; %.1f MiB copied\n",
+		   "%llu aborted (no free frame), %llu aborted (frame not huge), %llu busy, %llu errors; %.1f MiB copied\n",
 		(unsigned long long)done, secs > 0 ? (double)done / secs : 0,
 		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]),
 		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_SCHEDULE]),
 		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_SCANNED]),
-		(unsigned long long)atomic_load(&st->aborted_nomem), (unsigned long long)atomic_load(&st->busy),
+		(unsigned long long)atomic_load(&st->aborted_nomem), (unsigned long long)atomic_load(&st->aborted_not_huge),
+		(unsigned long long)atomic_load(&st->busy),
 		(unsigned long long)atomic_load(&st->errors), (double)atomic_load(&st->bytes_copied) / (1 << 20));
 	if (m->mmu.mig.guard)
 		fprintf(f, "guard: ON: %llu guard flushes (flush was pending), %llu eager unmaps, %llu without "
@@ -240,6 +241,10 @@ static void json_migration(struct json_w *w, struct machine *m)
 	json_kv_u64(w, "by_schedule", atomic_load(&st->by_reason[MIG_REASON_SCHEDULE]));
 	json_kv_u64(w, "by_scanned", atomic_load(&st->by_reason[MIG_REASON_SCANNED]));
 	json_kv_u64(w, "aborted_nomem", atomic_load(&st->aborted_nomem));
+	json_kv_u64(w, "aborted_not_huge", atomic_load(&st->aborted_not_huge));
+	json_kv_u64(w, "frames_collapsed", atomic_load(&st->collapsed));
+	json_kv_u64(w, "frames_verified_huge", atomic_load(&st->huge_verified));
+	json_kv_u64(w, "frames_huge_unknown", atomic_load(&st->huge_unknown));
 	json_kv_u64(w, "busy", atomic_load(&st->busy));
 	json_kv_u64(w, "errors", atomic_load(&st->errors));
 	json_kv_u64(w, "bytes_copied", atomic_load(&st->bytes_copied));

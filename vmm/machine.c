@@ -358,11 +358,12 @@ int machine_start(struct machine *m, struct nerr *e)
 
 int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 {
-	uint64_t last_t, last_ops = 0, last_mig = 0, last_guard = 0, next_sample;
+	uint64_t last_t, last_ops = 0, last_mig = 0, last_guard = 0, next_sample, next_progress;
 	int asked_stop = 0;
 
 	last_t = m->t_start_ns;
 	next_sample = m->t_start_ns + m->cfg.sample_ns;
+	next_progress = m->t_start_ns + 1000000000ull;
 	pthread_mutex_lock(&m->lock);
 	while (m->nr_ended < m->cfg.nr_vcpus) {
 		struct timespec ts;
@@ -382,6 +383,10 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		if (m->cfg.sample_ns && now >= next_sample) {
 			take_sample(m, now, &last_t, &last_ops, &last_mig, &last_guard);
 			next_sample += m->cfg.sample_ns;
+		}
+		if (m->cfg.progress && now >= next_progress) {
+			m->cfg.progress(m, (double)(now - m->t_start_ns) / 1e9);
+			next_progress += 1000000000ull;
 		}
 		if (signalled && *signalled && !m->interrupted) {
 			m->interrupted = 1;
@@ -411,7 +416,8 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		pthread_join(m->vcpus[i].thread, NULL);
 	mmu_stop(&m->mmu);
 	m->t_end_ns = now_ns();
-	if (m->cfg.sample_ns && m->t_end_ns > last_t)
+	/* A last partial interval only if it is long enough to mean something. */
+	if (m->cfg.sample_ns && m->t_end_ns > last_t + m->cfg.sample_ns / 2)
 		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);
 	return 0;
 }

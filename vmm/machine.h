@@ -17,6 +17,8 @@
 #include "hostinfo.h"
 #include "kvm.h"
 
+struct machine;
+
 struct run_config {
 	const char *kvm_device;
 	const char *guest;           /* built-in name or path */
@@ -48,6 +50,9 @@ struct run_config {
 	uint64_t sample_ns;          /* time-series interval */
 	const char *plot_path;
 	FILE *console;               /* guest output, prefixed per vCPU */
+	/* Called about once a second while the guest runs (the CLI's progress
+	 * line); NULL for none. */
+	void (*progress)(struct machine *m, double t_s);
 };
 
 enum vcpu_end {

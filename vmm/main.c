@@ -3,11 +3,28 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
 
 static volatile sig_atomic_t signalled;
+static int progress_shown;
+
+/* One line, rewritten in place, on a terminal only. */
+static void show_progress(struct machine *m, double t_s)
+{
+	uint64_t ops = 0;
+
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		ops += m->vcpus[i].mb->counter[NUMIG_CNT_OPS] + m->vcpus[i].mb->counter[NUMIG_CNT_WRITES];
+	fprintf(stderr, "\r[%6.1f s] guest ops %.3g, migrations %llu, guard flushes %llu, hinting faults %llu   ", t_s,
+		(double)ops, (unsigned long long)atomic_load(&m->mmu.mig.st.done),
+		(unsigned long long)atomic_load(&m->mmu.mig.st.guard_flushes),
+		(unsigned long long)atomic_load(&m->mmu.faults.hint_faults));
+	fflush(stderr);
+	progress_shown = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -53,12 +70,16 @@ int main(int argc, char **argv)
 	}
 	/* Guest output goes to stderr with --json, so stdout stays one document. */
 	cfg.console = cfg.quiet ? NULL : (cfg.json ? stderr : stdout);
+	if (!cfg.quiet && isatty(STDERR_FILENO))
+		cfg.progress = show_progress;
 	install_stop_signals();
 	if (machine_create(&m, &cfg, &e) || machine_run(&m, &signalled, &e)) {
 		fprintf(stderr, "numig: %s\n", e.msg);
 		machine_destroy(&m);
 		return e.code ? e.code : NUMIG_EXIT_INTERNAL;
 	}
+	if (progress_shown)
+		fprintf(stderr, "\n");
 	outcome_decide(&m, &out);
 	if (cfg.json)
 		report_json(stdout, &m, &out);

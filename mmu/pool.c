@@ -59,6 +59,8 @@ static int bind_region(struct pool *p, struct node_pool *np, struct nerr *e)
 
 	if (!p->numa_ok)
 		return 0;
+	if (np->host_node < 0 || np->host_node >= POOL_MAX_NODES)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "host node %d out of range 0..%d", np->host_node, POOL_MAX_NODES - 1);
 	mask[np->host_node / (8 * sizeof(unsigned long))] |= 1ul << (np->host_node % (8 * sizeof(unsigned long)));
 	/* MPOL_BIND before the first touch: every frame is allocated on the
 	 * node or the touch fails, so placement is never silently wrong. */
@@ -143,14 +145,32 @@ void pool_destroy(struct pool *p)
 	p->nr_nodes = 0;
 }
 
+/* MADV_POPULATE_WRITE exists since Linux 5.14. Asked once, on a range
+ * known to be writable: later EINVALs may also mean "read-only right now",
+ * and touching such a frame would crash. */
+static int populate_write_supported(void)
+{
+	static int supported = -1;
+
+	if (supported < 0) {
+		void *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (probe == MAP_FAILED)
+			return 1;
+		supported = !(madvise(probe, 4096, MADV_POPULATE_WRITE) && errno == EINVAL);
+		munmap(probe, 4096);
+	}
+	return supported;
+}
+
 static int populate(struct node_pool *np, struct frame *f)
 {
 	if (f->populated)
 		return 0;
-	if (madvise(f->hva, FRAME_SIZE, MADV_POPULATE_WRITE)) {
-		if (errno != EINVAL)
+	if (populate_write_supported()) {
+		if (madvise(f->hva, FRAME_SIZE, MADV_POPULATE_WRITE))
 			return -1;
-		/* Kernels before 5.14: touch every 4 KiB page instead. */
+	} else {
 		for (uint64_t off = 0; off < FRAME_SIZE; off += 4096)
 			((volatile uint8_t *)f->hva)[off] = 0;
 	}

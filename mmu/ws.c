@@ -18,12 +18,14 @@ int ws_create(struct ws *w, struct pt *pt, struct pool *pool, uint64_t base, uin
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for %u page descriptors", nr_pages);
 	w->nr_pages = nr_pages;
 	for (uint32_t i = 0; i < nr_pages; i++) {
+		pthread_mutex_init(&w->pages[i].lock, NULL);
+		pthread_cond_init(&w->pages[i].changed, NULL);
+	}
+	for (uint32_t i = 0; i < nr_pages; i++) {
 		struct ws_page *pg = &w->pages[i];
 
 		pg->index = i;
 		pg->gva = base + (uint64_t)i * FRAME_SIZE;
-		pthread_mutex_init(&pg->lock, NULL);
-		pthread_cond_init(&pg->changed, NULL);
 		pg->frame = frame_alloc_lazy(pool, initial_node[i]);
 		if (!pg->frame)
 			return nerr_set(e, NUMIG_EXIT_USAGE,
@@ -40,6 +42,8 @@ int ws_create(struct ws *w, struct pt *pt, struct pool *pool, uint64_t base, uin
 void ws_destroy(struct ws *w)
 {
 	for (uint32_t i = 0; i < w->nr_pages; i++) {
+		if (w->pages[i].frame)
+			frame_free(w->pool, w->pages[i].frame);
 		pthread_mutex_destroy(&w->pages[i].lock);
 		pthread_cond_destroy(&w->pages[i].changed);
 	}

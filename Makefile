@@ -107,7 +107,7 @@ integration: all
 
 demo: deps all
 	$(BUILD)/numig run --guest integrity --vcpus 2 --nodes 2 --ws 64M --mem 256M --duration 3s \
-		--scan-period 20ms --scan-size 8 --migrate rate=500/s,pattern=pingpong
+		--scan-period 20ms --scan-size 8 --lazy-flush-delay 5ms --migrate rate=500/s,pattern=pingpong
 
 bench: deps all
 	$(BENCH_BIN) --numig $(BUILD)/numig

@@ -1,79 +1,192 @@
 /* numig-bench: performance figures, each the median of several runs with
  * min-max, and each against a baseline measured in the same run.
- * See docs/measurements.md for what every figure means. */
+ * See docs/measurements.md for what every figure means and how it is taken.
+ *
+ * Sections (in output order):
+ *   boot, hypercall        the seed figures
+ *   memcpy                 raw 2 MiB memcpy, hot and cold: the copy limit
+ *   migration              copy bandwidth, end-to-end latency and vCPU stall
+ *                          of real migrations under a running guest
+ *   guard                  guard (invalidation) latency for 1, 2, 4, 8 vCPUs
+ *   slowdown               guest throughput with migration / without, for
+ *                          numig's engine and the stop-the-world baseline
+ *   batched                one invalidation for k frames vs k invalidations
+ *   kernel                 move_pages() of a THP between host nodes
+ * Ratios are computed per run (numerator and denominator from the same run)
+ * and then summarised by their median. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../mmu/stats.h"
 #include "../vmm/machine.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define MAX_RUNS 32
+#define MIB (1ull << 20)
+#define MS (1000000ull)
+
 static const char *numig_path = "build/numig";
 static char guests_dir[2048];
-static int runs = 7;
+static int runs = 5;
+static const char *only; /* comma-separated section names, or NULL for all */
 
-static void print_fig(const char *name, double *v, size_t n, const char *unit, const char *extra)
+/* ---- statistics and printing ------------------------------------------ */
+
+struct fig {
+	double med, lo, hi;
+	size_t n; /* non-NaN values */
+};
+
+/* Median and min-max of the non-NaN values of v (v is not modified). */
+static struct fig fig_of(const double *v, size_t n)
 {
-	double lo, hi, med;
+	double *t = malloc((n ? n : 1) * sizeof(*t));
+	struct fig f = { NAN, NAN, NAN, 0 };
 
-	minmax_double(v, n, &lo, &hi);
-	med = median_double(v, n);
-	printf("%-52s %10.2f %-6s (min %.2f, max %.2f, n=%zu)%s%s\n", name, med, unit, lo, hi, n, extra ? "  " : "",
-	       extra ? extra : "");
-}
-
-/* Wall time of a whole `numig run --guest hello --vcpus 2` process. */
-static void bench_boot(void)
-{
-	double ms[32];
-	char extra[64];
-
-	for (int i = 0; i < runs; i++) {
-		uint64_t t0;
-		pid_t pid;
-
-		fflush(stdout);
-		t0 = now_ns();
-		pid = fork();
-		int st;
-
-		if (pid == 0) {
-			freopen("/dev/null", "w", stdout);
-			execl(numig_path, numig_path, "run", "--guest", "hello", "--vcpus", "2", (char *)NULL);
-			_exit(127);
-		}
-		waitpid(pid, &st, 0);
-		ms[i] = (double)(now_ns() - t0) / 1e6;
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			printf("boot: numig exited with %d\n", WEXITSTATUS(st));
-			return;
-		}
+	if (!t)
+		return f;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			t[f.n++] = v[i];
+	if (f.n) {
+		minmax_double(t, f.n, &f.lo, &f.hi);
+		f.med = median_double(t, f.n);
 	}
-	snprintf(extra, sizeof(extra), "target < 50 ms");
-	print_fig("boot: numig run --guest hello --vcpus 2 (wall)", ms, (size_t)runs, "ms", extra);
+	free(t);
+	return f;
 }
 
-static int run_guest(const char *guest, struct run_config *c, struct machine *m)
+/* Three significant digits at least, no exponent. */
+static const char *num(char *b, double v)
 {
-	struct nerr e = { 0, "" };
+	double a = fabs(v);
 
-	c->guest = guest;
-	snprintf(c->guest_path, sizeof(c->guest_path), "%s/%s.elf", guests_dir, guest);
-	if (machine_create(m, c, &e) || machine_run(m, NULL, &e)) {
-		fprintf(stderr, "bench: %s: %s\n", guest, e.msg);
-		machine_destroy(m);
-		return -1;
+	if (isnan(v))
+		snprintf(b, 32, "n/a");
+	else if (a >= 1000)
+		snprintf(b, 32, "%.0f", v);
+	else if (a >= 100)
+		snprintf(b, 32, "%.1f", v);
+	else if (a >= 10)
+		snprintf(b, 32, "%.2f", v);
+	else
+		snprintf(b, 32, "%.3f", v);
+	return b;
+}
+
+static struct fig print_fig(const char *name, const double *v, size_t n, const char *unit, const char *extra)
+{
+	struct fig f = fig_of(v, n);
+	char a[32], b[32], c[32];
+
+	printf("  %-58s %10s %-5s (min %s, max %s, n=%zu)%s%s\n", name, num(a, f.med), unit, num(b, f.lo),
+	       num(c, f.hi), f.n, extra && *extra ? "  " : "", extra ? extra : "");
+	fflush(stdout);
+	return f;
+}
+
+enum cmp { GOAL_LT, GOAL_LE, GOAL_GE };
+
+struct goal {
+	char what[160];
+	char got[96];
+	int met;
+};
+
+static struct goal goals[32];
+static int nr_goals;
+
+/* Judges the median of per-run ratios against `target`; records the goal
+ * for the summary and writes the verdict into `extra`. */
+static void judge(char *extra, size_t len, const char *what, const double *ratio, size_t n, enum cmp c,
+		  double target, int show_ratio)
+{
+	static const char *const ops[] = { "<", "<=", ">=" };
+	struct fig f = fig_of(ratio, n);
+	char a[32], b[32];
+	int met;
+
+	if (c == GOAL_LT)
+		met = f.n && f.med < target;
+	else if (c == GOAL_LE)
+		met = f.n && f.med <= target;
+	else
+		met = f.n && f.med >= target;
+	if (show_ratio)
+		snprintf(extra, len, "ratio %s, goal %s %s: %s", num(a, f.med), ops[c], num(b, target),
+			 met ? "goal met" : "goal NOT met");
+	else
+		snprintf(extra, len, "goal %s %s: %s", ops[c], num(b, target), met ? "goal met" : "goal NOT met");
+	if (nr_goals < (int)(sizeof(goals) / sizeof(goals[0]))) {
+		struct goal *g = &goals[nr_goals++];
+
+		snprintf(g->what, sizeof(g->what), "%s %s %s", what, ops[c], num(b, target));
+		snprintf(g->got, sizeof(g->got), "%s", num(a, f.med));
+		g->met = met;
+	}
+}
+
+static int section(const char *name)
+{
+	const char *p = only;
+	size_t l = strlen(name);
+
+	if (!only)
+		return 1;
+	while (p && *p) {
+		if (!strncmp(p, name, l) && (p[l] == ',' || p[l] == 0))
+			return 1;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
 	}
 	return 0;
 }
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double us_of(uint64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+static double summary_us(struct lat_rec *r, int pct)
+{
+	struct lat_summary s;
+
+	if (lat_rec_summarize(r, &s) || !s.count)
+		return NAN;
+	return us_of(pct == 50 ? s.p50 : pct == 90 ? s.p90 : s.p99);
+}
+
+static uint64_t rec_count(struct lat_rec *r)
+{
+	return atomic_load(&r->count);
+}
+
+/* ---- machines ----------------------------------------------------------- */
 
 static void base_config(struct run_config *c)
 {
@@ -86,13 +199,161 @@ static void base_config(struct run_config *c)
 	c->guard = 1;
 }
 
+/* A guest that migrates: the CLI's default memory (256 MiB) and working set
+ * (64 MiB = 32 huge pages, twice this host's L3 or more on most hosts),
+ * explicit migrations at `rate` per second, ping-pong pattern. */
+static void mig_config(struct run_config *c, int vcpus, double rate, int stw)
+{
+	base_config(c);
+	c->nr_vcpus = vcpus;
+	c->mem_bytes = 256 * MIB;
+	c->ws_bytes = 64 * MIB;
+	c->migrate_rate = rate;
+	c->pattern = SCHED_PINGPONG;
+	c->stop_the_world = stw;
+	c->seed = 1;
+}
+
+static int set_guest(struct run_config *c, const char *guest)
+{
+	c->guest = guest;
+	snprintf(c->guest_path, sizeof(c->guest_path), "%s/%s.elf", guests_dir, guest);
+	return 0;
+}
+
+static int run_guest(const char *guest, struct run_config *c, struct machine *m)
+{
+	struct nerr e = { 0, "" };
+
+	set_guest(c, guest);
+	if (machine_create(m, c, &e) || machine_run(m, NULL, &e)) {
+		fprintf(stderr, "bench: %s: %s\n", guest, e.msg);
+		machine_destroy(m);
+		return -1;
+	}
+	return 0;
+}
+
+static int failed_vcpu(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		if (atomic_load(&m->vcpus[i].end) == VCPU_FAILED) {
+			fprintf(stderr, "bench: %s: %s\n", m->cfg.guest, m->vcpus[i].fail);
+			return 1;
+		}
+	return m->timed_out;
+}
+
+static uint64_t sum_ops(struct machine *m)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		s += m->vcpus[i].mb->counter[NUMIG_CNT_OPS];
+	return s;
+}
+
+/* Populates the host memory behind every working-set page before the guest
+ * starts, so that the measured window does not include first-touch
+ * huge-page allocation (a cost of the first pass only, not of migration). */
+static void prefault_ws(struct machine *m)
+{
+	for (uint32_t i = 0; i < m->mmu.ws.nr_pages; i++) {
+		uint8_t *p = m->mmu.ws.pages[i].frame->hva;
+
+		if (madvise(p, FRAME_SIZE, MADV_POPULATE_WRITE))
+			for (uint64_t off = 0; off < FRAME_SIZE; off += 4096)
+				((volatile uint8_t *)p)[off] = 0;
+	}
+}
+
+struct window {
+	double ops_per_s;  /* guest throughput inside the window */
+	double mig_per_s;  /* migrations completed inside the window */
+	double secs;
+};
+
+/* Runs `guest` for warm_ns + win_ns and measures throughput only inside the
+ * last win_ns. On success the machine is left for the caller to read and
+ * destroy; on failure it is destroyed. */
+static int run_window(struct machine *m, struct run_config *c, const char *guest, uint64_t warm_ns, uint64_t win_ns,
+		      struct window *w)
+{
+	struct nerr e = { 0, "" };
+	uint64_t ops0, ops1, mig0, mig1, t0, t1;
+
+	set_guest(c, guest);
+	c->duration_ns = warm_ns + win_ns; /* machine_wait stops the guest right after the window */
+	if (machine_create(m, c, &e))
+		goto fail;
+	prefault_ws(m);
+	if (machine_start(m, &e))
+		goto fail;
+	sleep_ns(warm_ns);
+	t0 = now_ns();
+	ops0 = sum_ops(m);
+	mig0 = atomic_load(&m->mmu.mig.st.done);
+	sleep_ns(win_ns);
+	t1 = now_ns();
+	ops1 = sum_ops(m);
+	mig1 = atomic_load(&m->mmu.mig.st.done);
+	machine_wait(m, NULL);
+	if (failed_vcpu(m)) {
+		machine_destroy(m);
+		return -1;
+	}
+	w->secs = (double)(t1 - t0) / 1e9;
+	w->ops_per_s = (double)(ops1 - ops0) / w->secs;
+	w->mig_per_s = (double)(mig1 - mig0) / w->secs;
+	return 0;
+fail:
+	fprintf(stderr, "bench: %s: %s\n", guest, e.msg);
+	machine_destroy(m);
+	return -1;
+}
+
+/* ---- seed figures ------------------------------------------------------- */
+
+/* Wall time of a whole `numig run --guest hello --vcpus 2` process. */
+static void bench_boot(void)
+{
+	double ms[MAX_RUNS];
+	char extra[160];
+
+	printf("boot\n");
+	for (int i = 0; i < runs; i++) {
+		uint64_t t0;
+		pid_t pid;
+		int st;
+
+		fflush(stdout);
+		t0 = now_ns();
+		pid = fork();
+		if (pid == 0) {
+			if (!freopen("/dev/null", "w", stdout))
+				_exit(126);
+			execl(numig_path, numig_path, "run", "--guest", "hello", "--vcpus", "2", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);
+		ms[i] = (double)(now_ns() - t0) / 1e6;
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			printf("  boot: numig exited with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			return;
+		}
+	}
+	judge(extra, sizeof(extra), "boot wall time (ms)", ms, (size_t)runs, GOAL_LT, 50, 0);
+	print_fig("boot: numig run --guest hello --vcpus 2 (wall)", ms, (size_t)runs, "ms", extra);
+}
+
 /* One ring-3 `out` hypercall: exit, dispatch, re-entry. */
 static void bench_hypercall(void)
 {
 	static struct machine m;
 	const uint64_t n = 20000;
-	double ns[32];
+	double ns[MAX_RUNS];
 
+	printf("hypercall\n");
 	for (int i = 0; i < runs; i++) {
 		struct run_config c;
 		uint64_t t[2];
@@ -105,31 +366,555 @@ static void bench_hypercall(void)
 			t[k] = m.t_end_ns - m.t_start_ns;
 			machine_destroy(&m);
 		}
-		ns[i] = t[1] > t[0] ? (double)(t[1] - t[0]) / (double)n : 0;
+		ns[i] = t[1] > t[0] ? (double)(t[1] - t[0]) / (double)n : NAN;
 	}
 	print_fig("hypercall round trip (ring-3 out -> VMM -> guest)", ns, (size_t)runs, "ns", NULL);
+}
+
+/* ---- raw memcpy --------------------------------------------------------- */
+
+/* The cold set: COLD_PAIRS pairs of (source, destination) 2 MiB buffers,
+ * 256 MiB in all, THP-backed like numig's frames and populated up front.
+ * Copying pair k again only after the other 63 pairs (252 MiB) went through
+ * the caches leaves neither its source nor its destination cached. */
+#define COLD_PAIRS 64
+#define HOT_COPIES 64
+
+static uint8_t *cbuf;
+
+static int copybuf_init(void)
+{
+	size_t len = (size_t)COLD_PAIRS * 2 * FRAME_SIZE;
+	uint8_t *map = mmap(NULL, len + FRAME_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (map == MAP_FAILED)
+		return -1;
+	cbuf = (uint8_t *)(((uintptr_t)map + FRAME_SIZE - 1) & ~(uintptr_t)(FRAME_SIZE - 1));
+	(void)madvise(cbuf, len, MADV_HUGEPAGE);
+	(void)madvise(cbuf, len, MADV_POPULATE_WRITE);
+	for (size_t off = 0; off < len; off += 4096)
+		memset(cbuf + off, (int)(off >> 12) | 1, 64);
+	return 0;
+}
+
+static uint8_t *pair_src(int k)
+{
+	return cbuf + (size_t)(2 * k) * FRAME_SIZE;
+}
+
+static uint8_t *pair_dst(int k)
+{
+	return cbuf + (size_t)(2 * k + 1) * FRAME_SIZE;
+}
+
+/* Median ns of one 2 MiB memcpy whose source and destination were just
+ * copied (both in cache, as far as 4 MiB fit). */
+static double memcpy_hot_ns(void)
+{
+	double v[HOT_COPIES];
+
+	for (int i = 0; i < 4; i++)
+		memcpy(pair_dst(0), pair_src(0), FRAME_SIZE);
+	for (int i = 0; i < HOT_COPIES; i++) {
+		uint64_t t0 = now_ns();
+
+		memcpy(pair_dst(0), pair_src(0), FRAME_SIZE);
+		v[i] = (double)(now_ns() - t0);
+	}
+	return median_double(v, HOT_COPIES);
+}
+
+/* Median ns of one 2 MiB memcpy with source and destination out of cache:
+ * two rotations through the 256 MiB set. */
+static double memcpy_cold_ns(void)
+{
+	double v[2 * COLD_PAIRS];
+
+	for (int i = 0; i < 2 * COLD_PAIRS; i++) {
+		int k = i % COLD_PAIRS;
+		uint64_t t0 = now_ns();
+
+		memcpy(pair_dst(k), pair_src(k), FRAME_SIZE);
+		v[i] = (double)(now_ns() - t0);
+	}
+	return median_double(v, 2 * COLD_PAIRS);
+}
+
+static double gbps(double ns_per_2mib)
+{
+	return (double)FRAME_SIZE / ns_per_2mib; /* bytes per ns = GB/s */
+}
+
+static double hot_ns[MAX_RUNS], cold_ns[MAX_RUNS]; /* from the migration section, per run */
+
+static void measure_memcpy_run(int i)
+{
+	hot_ns[i] = memcpy_hot_ns();
+	cold_ns[i] = memcpy_cold_ns();
+}
+
+static void print_memcpy(void)
+{
+	double hot[MAX_RUNS], cold[MAX_RUNS], hus[MAX_RUNS], cus[MAX_RUNS];
+	long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	char name[128];
+
+	printf("raw memcpy of 2 MiB (glibc memcpy, the copy the migration engine makes)\n");
+	for (int i = 0; i < runs; i++) {
+		hot[i] = gbps(hot_ns[i]);
+		cold[i] = gbps(cold_ns[i]);
+		hus[i] = us_of((uint64_t)hot_ns[i]);
+		cus[i] = us_of((uint64_t)cold_ns[i]);
+	}
+	print_fig("memcpy 2 MiB hot (same buffers, in cache)", hot, (size_t)runs, "GB/s", NULL);
+	print_fig("memcpy 2 MiB hot, time per copy", hus, (size_t)runs, "us", NULL);
+	if (l3 > 0)
+		snprintf(name, sizeof(name), "memcpy 2 MiB cold (rotating 256 MiB set, %ldx L3)",
+			 (long)(2 * COLD_PAIRS * FRAME_SIZE / (uint64_t)l3));
+	else
+		snprintf(name, sizeof(name), "memcpy 2 MiB cold (rotating 256 MiB set)");
+	print_fig(name, cold, (size_t)runs, "GB/s", NULL);
+	print_fig("memcpy 2 MiB cold, time per copy", cus, (size_t)runs, "us", NULL);
+}
+
+/* ---- real migrations: copy bandwidth, end-to-end, stall ----------------- */
+
+#define MIG_VCPUS 2
+#define MIG_RATE 200.0
+
+static void bench_migration(void)
+{
+	static struct machine m;
+	double copy_us[MAX_RUNS], copy_p99[MAX_RUNS], total_us[MAX_RUNS], total_p99[MAX_RUNS];
+	double stall50[MAX_RUNS], stall99[MAX_RUNS], guard_us[MAX_RUNS], done[MAX_RUNS], stalls[MAX_RUNS];
+	double bw[MAX_RUNS], eff_cold[MAX_RUNS], eff_hot[MAX_RUNS], tot_cold[MAX_RUNS], tot_hot[MAX_RUNS];
+	double tot99_cold[MAX_RUNS], s50r[MAX_RUNS], s99r[MAX_RUNS], lim50[MAX_RUNS], lim99[MAX_RUNS];
+	char extra[200], name[128];
+
+	for (int i = 0; i < runs; i++) {
+		struct run_config c;
+		struct window w;
+
+		measure_memcpy_run(i);
+		mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
+		if (run_window(&m, &c, "hammer", 300 * MS, 1200 * MS, &w))
+			return;
+		copy_us[i] = summary_us(&m.mmu.mig.st.copy, 50);
+		copy_p99[i] = summary_us(&m.mmu.mig.st.copy, 99);
+		total_us[i] = summary_us(&m.mmu.mig.st.total, 50);
+		total_p99[i] = summary_us(&m.mmu.mig.st.total, 99);
+		guard_us[i] = summary_us(&m.mmu.mig.st.guard, 50);
+		stall50[i] = summary_us(&m.mmu.faults.stall, 50);
+		stall99[i] = summary_us(&m.mmu.faults.stall, 99);
+		stalls[i] = (double)rec_count(&m.mmu.faults.stall);
+		done[i] = (double)atomic_load(&m.mmu.mig.st.done);
+		machine_destroy(&m);
+		bw[i] = gbps(copy_us[i] * 1000.0);
+		eff_cold[i] = bw[i] / gbps(cold_ns[i]);
+		eff_hot[i] = bw[i] / gbps(hot_ns[i]);
+		tot_cold[i] = total_us[i] * 1000.0 / cold_ns[i];
+		tot_hot[i] = total_us[i] * 1000.0 / hot_ns[i];
+		tot99_cold[i] = total_p99[i] * 1000.0 / cold_ns[i];
+		lim50[i] = copy_us[i] + 50.0;
+		lim99[i] = copy_p99[i] + 50.0;
+		s50r[i] = stall50[i] / lim50[i];
+		s99r[i] = stall99[i] / lim99[i];
+	}
+	print_memcpy();
+
+	printf("migration: hammer, %d vCPUs, 32 x 2 MiB working set, %.0f migrations/s, 1.5 s per run\n", MIG_VCPUS,
+	       MIG_RATE);
+	print_fig("migrations per run", done, (size_t)runs, "", NULL);
+	print_fig("copy phase p50 (st.copy)", copy_us, (size_t)runs, "us", NULL);
+	print_fig("copy-phase bandwidth (2 MiB / copy p50)", bw, (size_t)runs, "GB/s", NULL);
+	judge(extra, sizeof(extra), "copy-phase bandwidth / cold memcpy", eff_cold, (size_t)runs, GOAL_GE, 0.9, 0);
+	print_fig("copy efficiency = copy bw / cold memcpy bw (fair)", eff_cold, (size_t)runs, "x", extra);
+	print_fig("copy bw / hot memcpy bw (not fair: source is not hot)", eff_hot, (size_t)runs, "x", NULL);
+	printf("    fair baseline: cold. The engine copies a page the migration thread has not touched;\n"
+	       "    the guest's last writes to it sit in another core's cache or in DRAM.\n");
+	print_fig("end-to-end migration p50 (st.total)", total_us, (size_t)runs, "us", NULL);
+	print_fig("end-to-end migration p99 (st.total)", total_p99, (size_t)runs, "us", NULL);
+	judge(extra, sizeof(extra), "migration p50 / cold memcpy 2 MiB", tot_cold, (size_t)runs, GOAL_LE, 1.15, 0);
+	print_fig("end-to-end p50 / cold memcpy of 2 MiB (same run)", tot_cold, (size_t)runs, "x", extra);
+	print_fig("end-to-end p50 / hot memcpy of 2 MiB (same run)", tot_hot, (size_t)runs, "x", NULL);
+	print_fig("end-to-end p99 / cold memcpy of 2 MiB (same run)", tot99_cold, (size_t)runs, "x", NULL);
+	print_fig("guard / unmap phase p50 in this run (st.guard)", guard_us, (size_t)runs, "us", NULL);
+	print_fig("vCPU stalls on a migrating page per run", stalls, (size_t)runs, "", NULL);
+	snprintf(name, sizeof(name), "vCPU stall p50 (faults.stall)");
+	judge(extra, sizeof(extra), "vCPU stall p50 / (copy p50 + 50 us)", s50r, (size_t)runs, GOAL_LE, 1.0, 1);
+	print_fig(name, stall50, (size_t)runs, "us", extra);
+	print_fig("  limit: copy p50 + 50 us", lim50, (size_t)runs, "us", NULL);
+	judge(extra, sizeof(extra), "vCPU stall p99 / (copy p99 + 50 us)", s99r, (size_t)runs, GOAL_LE, 1.0, 1);
+	print_fig("vCPU stall p99 (faults.stall)", stall99, (size_t)runs, "us", extra);
+	print_fig("  limit: copy p99 + 50 us", lim99, (size_t)runs, "us", NULL);
+}
+
+/* ---- guard latency against the number of vCPUs --------------------------- */
+
+static void bench_guard(void)
+{
+	static const int vcpus[] = { 1, 2, 4, 8 };
+	static struct machine m;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	printf("guard (one mprotect-based invalidation of the old frame per migration): hammer, %.0f migrations/s, "
+	       "%ld host CPUs\n",
+	       MIG_RATE, cpus);
+	for (size_t v = 0; v < sizeof(vcpus) / sizeof(vcpus[0]); v++) {
+		double guard[MAX_RUNS], copy[MAX_RUNS], ratio[MAX_RUNS];
+		char name[128], extra[200], what[96];
+
+		for (int i = 0; i < runs; i++) {
+			struct run_config c;
+			struct window w;
+
+			mig_config(&c, vcpus[v], MIG_RATE, 0);
+			if (run_window(&m, &c, "hammer", 200 * MS, 800 * MS, &w))
+				return;
+			guard[i] = summary_us(&m.mmu.mig.st.guard, 50);
+			copy[i] = summary_us(&m.mmu.mig.st.copy, 50);
+			ratio[i] = guard[i] / copy[i];
+			machine_destroy(&m);
+		}
+		snprintf(name, sizeof(name), "guard p50, %d vCPU%s (st.guard)", vcpus[v], vcpus[v] == 1 ? "" : "s");
+		snprintf(what, sizeof(what), "guard p50 / copy p50 at %d vCPU%s", vcpus[v], vcpus[v] == 1 ? "" : "s");
+		judge(extra, sizeof(extra), what, ratio, (size_t)runs, GOAL_LE, 0.1, 1);
+		print_fig(name, guard, (size_t)runs, "us", extra);
+		snprintf(name, sizeof(name), "  copy p50 in the same runs, %d vCPU%s", vcpus[v], vcpus[v] == 1 ? "" : "s");
+		print_fig(name, copy, (size_t)runs, "us", NULL);
+	}
+}
+
+/* ---- guest slowdown ------------------------------------------------------- */
+
+#define SLOW_WARM (300 * MS)
+#define SLOW_WIN (1000 * MS)
+
+static void bench_slowdown(void)
+{
+	static const double rates[] = { 10, 100, 1000 };
+	enum { NR = sizeof(rates) / sizeof(rates[0]) };
+	static struct machine m;
+	double base[MAX_RUNS], slow[2][NR][MAX_RUNS], got[2][NR][MAX_RUNS], pause[NR][MAX_RUNS];
+
+	printf("guest slowdown: hammer, 2 vCPUs, throughput over %.1f s after %.1f s warm-up, each run paired "
+	       "with its own no-migration run\n",
+	       (double)SLOW_WIN / 1e9, (double)SLOW_WARM / 1e9);
+	for (int i = 0; i < runs; i++) {
+		struct run_config c;
+		struct window w;
+
+		mig_config(&c, 2, 0, 0);
+		if (run_window(&m, &c, "hammer", SLOW_WARM, SLOW_WIN, &w))
+			return;
+		machine_destroy(&m);
+		base[i] = w.ops_per_s / 1e6;
+		for (int stw = 0; stw < 2; stw++)
+			for (int r = 0; r < NR; r++) {
+				mig_config(&c, 2, rates[r], stw);
+				if (run_window(&m, &c, "hammer", SLOW_WARM, SLOW_WIN, &w))
+					return;
+				slow[stw][r][i] = 100.0 * (1.0 - w.ops_per_s / 1e6 / base[i]);
+				got[stw][r][i] = w.mig_per_s;
+				if (stw)
+					pause[r][i] = summary_us(&m.mmu.mig.pause, 50);
+				machine_destroy(&m);
+			}
+	}
+	print_fig("hammer throughput without migration", base, (size_t)runs, "Mop/s", NULL);
+	for (int r = 0; r < NR; r++) {
+		for (int stw = 0; stw < 2; stw++) {
+			char name[128], extra[200] = "", what[96];
+			struct fig g = fig_of(got[stw][r], (size_t)runs);
+			char a[32];
+
+			snprintf(name, sizeof(name), "slowdown @ %4.0f/s, %s (achieved %s/s)", rates[r],
+				 stw ? "stop-the-world" : "numig engine  ", num(a, g.med));
+			if (!stw && rates[r] == 100) {
+				snprintf(what, sizeof(what), "guest slowdown at 100 migrations/s (%%)");
+				judge(extra, sizeof(extra), what, slow[stw][r], (size_t)runs, GOAL_LE, 3.0, 0);
+			}
+			print_fig(name, slow[stw][r], (size_t)runs, "%", extra);
+		}
+	}
+	for (int r = 0; r < NR; r++) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "stop-the-world pause p50 @ %4.0f/s (mig.pause)", rates[r]);
+		print_fig(name, pause[r], (size_t)runs, "us", NULL);
+	}
+}
+
+/* ---- batched guard -------------------------------------------------------- */
+
+#define BATCH_MAX 64
+#define BATCH_REPS 10
+
+static int wait_in_run(struct machine *m, uint64_t timeout_ns)
+{
+	uint64_t t0 = now_ns();
+
+	while (now_ns() - t0 < timeout_ns) {
+		int inside = 0;
+
+		for (int i = 0; i < m->cfg.nr_vcpus; i++)
+			inside += atomic_load(&m->vcpus[i].in_run);
+		if (inside == m->cfg.nr_vcpus)
+			return 0;
+		sleep_ns(1 * MS);
+	}
+	return -1;
+}
+
+static void stop_machine(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		m->vcpus[i].mb->stop = 1;
+	machine_wait(m, NULL);
+}
+
+static void bench_batched(void)
+{
+	static const uint32_t ks[] = { 1, 8, 64 };
+	enum { NK = sizeof(ks) / sizeof(ks[0]) };
+	static struct machine m;
+	double batched[NK][MAX_RUNS], single[NK][MAX_RUNS], gain[NK][MAX_RUNS];
+
+	printf("batched guard: idle guest, 2 vCPUs inside KVM_RUN; tlb_invalidate_frames() on k contiguous frames\n");
+	for (int i = 0; i < runs; i++) {
+		struct frame *frames[BATCH_MAX];
+		struct run_config c;
+		struct nerr e = { 0, "" };
+
+		base_config(&c);
+		c.nr_vcpus = 2;
+		c.mem_bytes = 256 * MIB; /* 128 frames: room for a free run of 64 */
+		set_guest(&c, "idle");
+		if (machine_create(&m, &c, &e) || machine_start(&m, &e)) {
+			fprintf(stderr, "bench: idle: %s\n", e.msg);
+			machine_destroy(&m);
+			return;
+		}
+		if (wait_in_run(&m, 2000 * MS) || frame_alloc_run(&m.mmu.pool, 0, BATCH_MAX, frames)) {
+			fprintf(stderr, "bench: batched guard: %s\n",
+				wait_in_run(&m, 0) ? "vCPUs did not enter KVM_RUN" : "no free run of 64 frames");
+			stop_machine(&m);
+			machine_destroy(&m);
+			return;
+		}
+		/* Warm-up: first protection change of each frame. */
+		tlb_invalidate_frames(&m.mmu.tlb, frames, BATCH_MAX, 0);
+		for (int k = 0; k < NK; k++) {
+			double b[BATCH_REPS], s[BATCH_REPS];
+
+			for (int r = 0; r < BATCH_REPS; r++) {
+				uint64_t t0 = now_ns();
+
+				tlb_invalidate_frames(&m.mmu.tlb, frames, ks[k], 0);
+				b[r] = us_of(now_ns() - t0) / ks[k];
+				t0 = now_ns();
+				for (uint32_t j = 0; j < ks[k]; j++)
+					tlb_invalidate_frames(&m.mmu.tlb, &frames[j], 1, 0);
+				s[r] = us_of(now_ns() - t0) / ks[k];
+			}
+			batched[k][i] = median_double(b, BATCH_REPS);
+			single[k][i] = median_double(s, BATCH_REPS);
+			gain[k][i] = single[k][i] / batched[k][i];
+		}
+		for (int j = 0; j < BATCH_MAX; j++)
+			frame_free(&m.mmu.pool, frames[j]);
+		stop_machine(&m);
+		if (failed_vcpu(&m)) {
+			machine_destroy(&m);
+			return;
+		}
+		machine_destroy(&m);
+	}
+	for (int k = 0; k < NK; k++) {
+		double pps_b[MAX_RUNS], pps_s[MAX_RUNS];
+		char name[128], extra[200] = "";
+
+		for (int i = 0; i < runs; i++) {
+			pps_b[i] = 1e6 / batched[k][i];
+			pps_s[i] = 1e6 / single[k][i];
+		}
+		snprintf(name, sizeof(name), "k=%2u: one invalidation for %u page%s, per page", ks[k], ks[k],
+			 ks[k] == 1 ? "" : "s");
+		print_fig(name, batched[k], (size_t)runs, "us", NULL);
+		snprintf(name, sizeof(name), "k=%2u: one invalidation per page, per page", ks[k]);
+		print_fig(name, single[k], (size_t)runs, "us", NULL);
+		snprintf(name, sizeof(name), "k=%2u: batched, pages/s", ks[k]);
+		print_fig(name, pps_b, (size_t)runs, "1/s", NULL);
+		snprintf(name, sizeof(name), "k=%2u: one per page, pages/s", ks[k]);
+		print_fig(name, pps_s, (size_t)runs, "1/s", NULL);
+		if (ks[k] == 64)
+			judge(extra, sizeof(extra), "batched guard gain at k=64 (us per page, one-by-one / batched)", gain[k],
+			      (size_t)runs, GOAL_GE, 20, 0);
+		snprintf(name, sizeof(name), "k=%2u: gain = one-per-page us / batched us (per page)", ks[k]);
+		print_fig(name, gain[k], (size_t)runs, "x", extra);
+	}
+}
+
+/* ---- kernel migration reference ------------------------------------------- */
+
+/* Two host nodes with memory, or -1. */
+static int two_nodes(int *a, int *b)
+{
+	int found = 0;
+
+	if (numa_available() < 0)
+		return -1;
+	for (int n = 0; n <= numa_max_node() && found < 2; n++) {
+		long long free_b = 0;
+
+		if (!numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)n) || numa_node_size64(n, &free_b) <= 0 ||
+		    free_b < (long long)(64 * MIB))
+			continue;
+		if (found++ == 0)
+			*a = n;
+		else
+			*b = n;
+	}
+	return found == 2 ? 0 : -1;
+}
+
+#define KMOVES 10
+
+static void bench_kernel(void)
+{
+	int na = -1, nb = -1, nodes = numa_available() < 0 ? 1 : numa_max_node() + 1;
+	double t_us[MAX_RUNS], bw[MAX_RUNS], ratio[MAX_RUNS];
+	uint8_t *map, *p;
+	struct pool fake;
+	struct frame fr;
+	int huge = -1;
+
+	printf("kernel migration reference (move_pages of a 2 MiB THP between host nodes)\n");
+	if (two_nodes(&na, &nb)) {
+		printf("  skipped: this host has %d NUMA node%s%s; a move between nodes needs at least two nodes with "
+		       "memory\n",
+		       nodes, nodes == 1 ? "" : "s", numa_available() < 0 ? " (libnuma: NUMA not available)" : "");
+		return;
+	}
+	map = mmap(NULL, 2 * FRAME_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		printf("  skipped: mmap failed: %s\n", strerror(errno));
+		return;
+	}
+	p = (uint8_t *)(((uintptr_t)map + FRAME_SIZE - 1) & ~(uintptr_t)(FRAME_SIZE - 1));
+	(void)madvise(p, FRAME_SIZE, MADV_HUGEPAGE);
+	{
+		unsigned long mask = 1ul << na;
+
+		/* First touch on node a, then back to the default policy so
+		 * move_pages() alone decides where the page goes. */
+		if (mbind(p, FRAME_SIZE, MPOL_BIND, &mask, sizeof(mask) * 8, 0) == 0) {
+			memset(p, 0x5a, FRAME_SIZE);
+			mbind(p, FRAME_SIZE, MPOL_DEFAULT, NULL, 0, 0);
+		} else {
+			memset(p, 0x5a, FRAME_SIZE);
+		}
+	}
+	memset(&fake, 0, sizeof(fake));
+	memset(&fr, 0, sizeof(fr));
+	fr.hva = p;
+	huge = frame_huge_state(&fake, &fr);
+	for (int i = 0; i < runs; i++) {
+		void *pages[FRAME_SIZE / 4096];
+		int dst[FRAME_SIZE / 4096], status[FRAME_SIZE / 4096];
+		double v[KMOVES];
+		int cur = pool_query_host_node(p), nv = 0;
+
+		measure_memcpy_run(i);
+		for (int k = 0; k < KMOVES; k++) {
+			int target = cur == na ? nb : na;
+			uint64_t t0;
+
+			for (size_t j = 0; j < FRAME_SIZE / 4096; j++) {
+				pages[j] = p + j * 4096;
+				dst[j] = target;
+			}
+			t0 = now_ns();
+			if (move_pages(0, FRAME_SIZE / 4096, pages, dst, status, MPOL_MF_MOVE)) {
+				printf("  move_pages failed: %s\n", strerror(errno));
+				munmap(map, 2 * FRAME_SIZE);
+				return;
+			}
+			v[nv++] = us_of(now_ns() - t0);
+			cur = status[0] >= 0 ? status[0] : pool_query_host_node(p);
+		}
+		t_us[i] = median_double(v, (size_t)nv);
+		bw[i] = gbps(t_us[i] * 1000.0);
+		ratio[i] = t_us[i] * 1000.0 / cold_ns[i];
+	}
+	printf("  nodes %d <-> %d, page is %s\n", na, nb,
+	       huge == FRAME_HUGE ? "a THP" : huge == FRAME_NOT_HUGE ? "NOT a THP (split)" : "of unknown size (not root?)");
+	print_fig("kernel move_pages of 2 MiB between nodes", t_us, (size_t)runs, "us", NULL);
+	print_fig("kernel move_pages bandwidth", bw, (size_t)runs, "GB/s", NULL);
+	print_fig("kernel move_pages / cold memcpy of 2 MiB (same run)", ratio, (size_t)runs, "x", NULL);
+	munmap(map, 2 * FRAME_SIZE);
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static void summary(void)
+{
+	int met = 0;
+
+	for (int i = 0; i < nr_goals; i++)
+		met += goals[i].met;
+	printf("summary: %d of %d goals met\n", met, nr_goals);
+	for (int i = 0; i < nr_goals; i++)
+		printf("  %-8s %-66s (got %s)\n", goals[i].met ? "met" : "NOT met", goals[i].what, goals[i].got);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "numig", required_argument, NULL, 'n' },
 					       { "runs", required_argument, NULL, 'r' },
+					       { "only", required_argument, NULL, 'o' },
 					       { NULL, 0, NULL, 0 } };
 	char tmp[PATH_MAX];
+	uint64_t t0 = now_ns();
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'n')
 			numig_path = optarg;
 		else if (o == 'r')
-			runs = atoi(optarg) > 0 && atoi(optarg) <= 32 ? atoi(optarg) : runs;
-		else
+			runs = atoi(optarg) > 0 && atoi(optarg) <= MAX_RUNS ? atoi(optarg) : runs;
+		else if (o == 'o')
+			only = optarg;
+		else {
+			fprintf(stderr, "usage: numig-bench [--numig PATH] [--runs 1..%d] "
+					"[--only boot,hypercall,migration,guard,slowdown,batched,kernel]\n",
+				MAX_RUNS);
 			return 2;
+		}
 	}
 	snprintf(tmp, sizeof(tmp), "%s", numig_path);
 	snprintf(guests_dir, sizeof(guests_dir), "%s/guests", dirname(tmp));
-	printf("numig-bench: medians of %d runs (min, max)\n", runs);
-	bench_boot();
-	bench_hypercall();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (copybuf_init()) {
+		fprintf(stderr, "bench: cannot map the 256 MiB memcpy set: %s\n", strerror(errno));
+		return 5;
+	}
+	printf("numig-bench: medians of %d runs (min, max, n); ratios are per run, then the median\n", runs);
+	if (section("boot"))
+		bench_boot();
+	if (section("hypercall"))
+		bench_hypercall();
+	if (section("migration"))
+		bench_migration();
+	if (section("guard"))
+		bench_guard();
+	if (section("slowdown"))
+		bench_slowdown();
+	if (section("batched"))
+		bench_batched();
+	if (section("kernel"))
+		bench_kernel();
+	summary();
+	printf("bench wall time: %.1f s\n", (double)(now_ns() - t0) / 1e9);
 	return 0;
 }

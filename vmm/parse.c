@@ -1,5 +1,6 @@
 /* CLI value parsers: strict, locale-independent, with one-line messages. */
 #include "parse.h"
+#include "text.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -10,18 +11,6 @@
 /* Room for a quoted piece of user input inside a message. */
 #define SHOWN_MAX 64
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Copy len bytes of user input for display: messages must stay on one line
  * and bounded even for hostile input, so control bytes become '?' and long
@@ -114,31 +103,31 @@ int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 	int shift;
 
 	if (!s || !*s) {
-		set_err(err, errlen, "invalid size '': empty value");
+		text_set_err(err, errlen, "invalid size '': empty value");
 		return -1;
 	}
 	shown(q, s, strlen(s));
 	if (s[0] == '-') {
-		set_err(err, errlen, "invalid size '%s': must not be negative", q);
+		text_set_err(err, errlen, "invalid size '%s': must not be negative", q);
 		return -1;
 	}
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0) {
-		set_err(err, errlen, "invalid size '%s': expected a decimal number (e.g. 4096, 64M, 2MiB)", q);
+		text_set_err(err, errlen, "invalid size '%s': expected a decimal number (e.g. 4096, 64M, 2MiB)", q);
 		return -1;
 	}
 	if (s[n] == '.') {
-		set_err(err, errlen, "invalid size '%s': fractions are not supported (use a smaller unit)", q);
+		text_set_err(err, errlen, "invalid size '%s': fractions are not supported (use a smaller unit)", q);
 		return -1;
 	}
 	shift = size_suffix_shift(s + n);
 	if (shift < 0) {
-		set_err(err, errlen, "invalid size '%s': unknown suffix '%s' (use K, M, G, T)", q,
+		text_set_err(err, errlen, "invalid size '%s': unknown suffix '%s' (use K, M, G, T)", q,
 			shown(sfx, s + n, strlen(s + n)));
 		return -1;
 	}
 	if (overflow || v > (UINT64_MAX >> shift)) {
-		set_err(err, errlen, "invalid size '%s': too large (max 2^64-1 bytes)", q);
+		text_set_err(err, errlen, "invalid size '%s': too large (max 2^64-1 bytes)", q);
 		return -1;
 	}
 	*out = v << shift;
@@ -173,12 +162,12 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 	bool overflow;
 
 	if (!s || !*s) {
-		set_err(err, errlen, "invalid duration '': empty value");
+		text_set_err(err, errlen, "invalid duration '': empty value");
 		return -1;
 	}
 	shown(q, s, strlen(s));
 	if (s[0] == '-') {
-		set_err(err, errlen, "invalid duration '%s': must not be negative", q);
+		text_set_err(err, errlen, "invalid duration '%s': must not be negative", q);
 		return -1;
 	}
 	n_int = scan_u64(s, &ip, &overflow);
@@ -190,12 +179,12 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 		p = frac + n_frac;
 	}
 	if ((n_int == 0 && n_frac == 0) || (frac && n_frac == 0)) {
-		set_err(err, errlen, "invalid duration '%s': expected a number (e.g. 10, 1.5s, 200ms)", q);
+		text_set_err(err, errlen, "invalid duration '%s': expected a number (e.g. 10, 1.5s, 200ms)", q);
 		return -1;
 	}
 	unit = duration_unit_ns(p);
 	if (unit == 0) {
-		set_err(err, errlen, "invalid duration '%s': unknown unit '%s' (use ns, us, ms, s)", q,
+		text_set_err(err, errlen, "invalid duration '%s': unknown unit '%s' (use ns, us, ms, s)", q,
 			shown(sfx, p, strlen(p)));
 		return -1;
 	}
@@ -213,7 +202,7 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 		frac_ns += d * scale;
 	}
 	if (overflow || ip > (UINT64_MAX - frac_ns) / unit) {
-		set_err(err, errlen, "invalid duration '%s': too large (max ~584 years)", q);
+		text_set_err(err, errlen, "invalid duration '%s': too large (max ~584 years)", q);
 		return -1;
 	}
 	*out_ns = ip * unit + frac_ns;
@@ -233,17 +222,17 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	if (!what)
 		what = "value";
 	if (!s || !*s) {
-		set_err(err, errlen, "invalid %s '': empty value", what);
+		text_set_err(err, errlen, "invalid %s '': empty value", what);
 		return -1;
 	}
 	shown(q, s, strlen(s));
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0 || s[n] != '\0') {
-		set_err(err, errlen, "invalid %s '%s': expected a decimal integer", what, q);
+		text_set_err(err, errlen, "invalid %s '%s': expected a decimal integer", what, q);
 		return -1;
 	}
 	if (overflow || v < min || v > max) {
-		set_err(err, errlen, "invalid %s '%s': must be between %" PRIu64 " and %" PRIu64,
+		text_set_err(err, errlen, "invalid %s '%s': must be between %" PRIu64 " and %" PRIu64,
 			what, q, min, max);
 		return -1;
 	}
@@ -265,14 +254,14 @@ static int scan_node(const char **pp, const char *q, unsigned *node, char *err, 
 	n = scan_u64(p, &v, &overflow);
 	if (n == 0) {
 		if (*p == ',' || *p == '\0')
-			set_err(err, errlen, "invalid node list '%s': empty element", q);
+			text_set_err(err, errlen, "invalid node list '%s': empty element", q);
 		else
-			set_err(err, errlen, "invalid node list '%s': expected a node number at '%s'", q,
+			text_set_err(err, errlen, "invalid node list '%s': expected a node number at '%s'", q,
 				shown(at, p, strlen(p)));
 		return -1;
 	}
 	if (overflow || v > PARSE_MAX_NODE) {
-		set_err(err, errlen, "invalid node list '%s': node %s out of range (0-%d)", q,
+		text_set_err(err, errlen, "invalid node list '%s': node %s out of range (0-%d)", q,
 			shown(at, p, n), PARSE_MAX_NODE);
 		return -1;
 	}
@@ -289,7 +278,7 @@ int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen)
 	unsigned lo, hi, i;
 
 	if (!s || !*s) {
-		set_err(err, errlen, "invalid node list '': empty value");
+		text_set_err(err, errlen, "invalid node list '': empty value");
 		return -1;
 	}
 	shown(q, s, strlen(s));
@@ -302,7 +291,7 @@ int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen)
 			if (scan_node(&p, q, &hi, err, errlen) < 0)
 				return -1;
 			if (hi < lo) {
-				set_err(err, errlen, "invalid node list '%s': reversed range %u-%u", q, lo, hi);
+				text_set_err(err, errlen, "invalid node list '%s': reversed range %u-%u", q, lo, hi);
 				return -1;
 			}
 		}
@@ -311,7 +300,7 @@ int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen)
 		if (*p == '\0')
 			break;
 		if (*p != ',') {
-			set_err(err, errlen, "invalid node list '%s': unexpected '%s'", q,
+			text_set_err(err, errlen, "invalid node list '%s': unexpected '%s'", q,
 				shown(at, p, strlen(p)));
 			return -1;
 		}
@@ -370,12 +359,12 @@ static int parse_pattern(const char *v, size_t len, const char *q, struct migrat
 	if (len >= 3 && word_eq(v, 3, "to:")) {
 		n = scan_u64(v + 3, &node, &overflow);
 		if (n == 0 || n != len - 3) {
-			set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': expected to:NODE with a node number",
+			text_set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': expected to:NODE with a node number",
 				q, shown(shown_v, v, len));
 			return -1;
 		}
 		if (overflow || node > PARSE_MAX_NODE) {
-			set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': node out of range (0-%d)",
+			text_set_err(err, errlen, "invalid migrate spec '%s': pattern '%s': node out of range (0-%d)",
 				q, shown(shown_v, v, len), PARSE_MAX_NODE);
 			return -1;
 		}
@@ -383,7 +372,7 @@ static int parse_pattern(const char *v, size_t len, const char *q, struct migrat
 		spec->to_node = (int)node;
 		return 0;
 	}
-	set_err(err, errlen, "invalid migrate spec '%s': unknown pattern '%s' (use pingpong, random, to:NODE)",
+	text_set_err(err, errlen, "invalid migrate spec '%s': unknown pattern '%s' (use pingpong, random, to:NODE)",
 		q, shown(shown_v, v, len));
 	return -1;
 }
@@ -395,21 +384,21 @@ static int parse_rate(const char *v, size_t len, const char *q, struct migrate_s
 	double rate;
 
 	if (len == 0) {
-		set_err(err, errlen, "invalid migrate spec '%s': rate: missing value (use rate=N/s)", q);
+		text_set_err(err, errlen, "invalid migrate spec '%s': rate: missing value (use rate=N/s)", q);
 		return -1;
 	}
 	if (v[0] == '-') {
-		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' must be > 0", q,
+		text_set_err(err, errlen, "invalid migrate spec '%s': rate '%s' must be > 0", q,
 			shown(shown_v, v, len));
 		return -1;
 	}
 	if (!scan_rate(v, len, &rate)) {
-		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' is not a decimal number (use rate=N or rate=N/s)",
+		text_set_err(err, errlen, "invalid migrate spec '%s': rate '%s' is not a decimal number (use rate=N or rate=N/s)",
 			q, shown(shown_v, v, len));
 		return -1;
 	}
 	if (!(rate > 0.0) || rate > MIGRATE_MAX_RATE) {
-		set_err(err, errlen, "invalid migrate spec '%s': rate '%s' out of range (must be > 0 and <= 10000000/s)",
+		text_set_err(err, errlen, "invalid migrate spec '%s': rate '%s' out of range (must be > 0 and <= 10000000/s)",
 			q, shown(shown_v, v, len));
 		return -1;
 	}
@@ -439,11 +428,11 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 		int rc;
 
 		if (elen == 0) {
-			set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
+			text_set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
 			return -1;
 		}
 		if (!eq) {
-			set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
+			text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
 				shown(k, p, elen));
 			return -1;
 		}
@@ -452,12 +441,12 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 		else if (word_eq(p, klen, "pattern"))
 			seen = &seen_pattern;
 		else {
-			set_err(err, errlen, "invalid migrate spec '%s': unknown key '%s' (use rate, pattern)", q,
+			text_set_err(err, errlen, "invalid migrate spec '%s': unknown key '%s' (use rate, pattern)", q,
 				shown(k, p, klen));
 			return -1;
 		}
 		if (*seen) {
-			set_err(err, errlen, "invalid migrate spec '%s': duplicate key '%s'", q,
+			text_set_err(err, errlen, "invalid migrate spec '%s': duplicate key '%s'", q,
 				shown(k, p, klen));
 			return -1;
 		}
@@ -472,7 +461,7 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 		if (*p == ',') {
 			p++;
 			if (*p == '\0') {
-				set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
+				text_set_err(err, errlen, "invalid migrate spec '%s': empty element", q);
 				return -1;
 			}
 		}

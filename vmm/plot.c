@@ -4,6 +4,7 @@
  * a report and keeps the output independent of the C locale's decimal
  * point. */
 #include "plot.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,49 +28,7 @@
 #define MIN_HIST_BARS 4  /* widen tiny ranges so one bar is not the whole panel */
 #define MAX_X_LABELS 10
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
 
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
- * values above U+10FFFF), or 0. Never reads past the NUL terminator. */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /* Caller-supplied text as XML character data: markup characters escaped,
  * and bytes XML 1.0 forbids (controls, invalid UTF-8) replaced, so the file
@@ -92,7 +51,7 @@ static void put_text(FILE *f, const char *str)
 				fputc(' ', f);
 			} else if (*s < 0x80) {
 				fputc(*s, f);
-			} else if ((len = utf8_len(s)) > 0) {
+			} else if ((len = text_utf8_len(s)) > 0) {
 				fwrite(s, 1, len, f);
 			} else {
 				fputc('?', f);
@@ -420,16 +379,16 @@ int plot_write_svg(const char *path, const char *title, const struct plot_hist *
 	bool regular;
 
 	if (!path || !*path || (nh && !h) || (ns && !s)) {
-		set_err(err, errlen, "plot: invalid arguments (missing path or panel array)");
+		text_set_err(err, errlen, "plot: invalid arguments (missing path or panel array)");
 		return -1;
 	}
 	if (npanels > 1000) {
-		set_err(err, errlen, "plot: too many panels (%zu, max 1000)", npanels);
+		text_set_err(err, errlen, "plot: too many panels (%zu, max 1000)", npanels);
 		return -1;
 	}
 	f = fopen(path, "w");
 	if (!f) {
-		set_err(err, errlen, "plot: cannot create '%s': %s", path, strerror(errno));
+		text_set_err(err, errlen, "plot: cannot create '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	/* Only a regular file may be removed after a failed write: the path
@@ -469,7 +428,7 @@ int plot_write_svg(const char *path, const char *title, const struct plot_hist *
 			remove(path);
 		if (saved == 0)
 			saved = EIO;
-		set_err(err, errlen, "plot: cannot write '%s': %s", path, strerror(saved));
+		text_set_err(err, errlen, "plot: cannot write '%s': %s", path, strerror(saved));
 		return -1;
 	}
 	return 0;

@@ -121,14 +121,6 @@ int scan_flush_window(struct scanner *s)
 	return rc;
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static void *scanner_main(void *arg)
 {
 	struct scanner *s = arg;

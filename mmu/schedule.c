@@ -46,11 +46,7 @@ static void *schedule_main(void *arg)
 		uint64_t due = start + (uint64_t)((double)n * interval_ns), t = now_ns();
 
 		if (t < due) {
-			uint64_t d = due - t;
-			struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
-
-			while (nanosleep(&ts, &ts) && errno == EINTR)
-				;
+			sleep_ns(due - t);
 		} else if (t - due > 100000000ull) {
 			/* More than 100 ms behind: the rate is not reachable. Count
 			 * it and restart the clock instead of bursting. */

@@ -66,4 +66,7 @@ void minmax_double(const double *v, size_t n, double *min, double *max);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);
 
+/* Sleeps `ns` nanoseconds, resuming after signals. */
+void sleep_ns(uint64_t ns);
+
 #endif

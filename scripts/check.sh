@@ -58,7 +58,14 @@ if build_or_fail "TSan" BUILD=build/tsan SAN=tsan $(for t in $tsan_tests; do ech
 	fi
 fi
 if command -v clang >/dev/null; then
-	build_or_fail "clang -Werror" BUILD=build/clang CC=clang all
+	if build_or_fail "clang -Werror" BUILD=build/clang CC=clang all; then
+		# clang-built VMM and guests boot and crash the same way.
+		echo "# ==== clang build: guests"
+		last="0 1 0"
+		bash tests/integration/test_guests.sh build/clang | tally
+		read -r p f s <"$tmp/last"
+		P=$((P + p)); F=$((F + f)); S=$((S + s))
+	fi
 else
 	S=$((S + 1)); echo "ok - build: clang # SKIP clang not installed"
 fi

@@ -3,7 +3,7 @@
 #  1. gcc build: unit tests (no KVM) and integration tests (real guests)
 #  2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
 #  3. ThreadSanitizer build of the concurrent mmu code: unit tests
-#  4. clang build: must compile clean with -Werror (when clang is installed)
+#  4. clang build: must compile clean with -Werror, and its guests must boot (when clang is installed)
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -2,11 +2,11 @@
  * min-max, and each against a baseline measured in the same run.
  * See docs/measurements.md for what every figure means and how it is taken.
  *
- * Sections (in output order):
+ * Sections (in output order; --only takes their names):
  *   boot, hypercall        the seed figures
- *   memcpy                 raw 2 MiB memcpy, hot and cold: the copy limit
- *   migration              copy bandwidth, end-to-end latency and vCPU stall
- *                          of real migrations under a running guest
+ *   migration              raw 2 MiB memcpy, hot and cold (the copy limit),
+ *                          then copy bandwidth, end-to-end latency and vCPU
+ *                          stall of real migrations under a running guest
  *   guard                  guard (invalidation) latency for 1, 2, 4, 8 vCPUs
  *   slowdown               guest throughput with migration / without, for
  *                          numig's engine and the stop-the-world baseline
@@ -22,7 +22,6 @@
 #include <math.h>
 #include <numa.h>
 #include <numaif.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +110,7 @@ struct goal {
 };
 
 static struct goal goals[32];
-static int nr_goals;
+static int nr_goals, nr_failed;
 
 /* Judges the median of per-run ratios against `target`; records the goal
  * for the summary and writes the verdict into `extra`. */
@@ -140,6 +139,22 @@ static void judge(char *extra, size_t len, const char *what, const double *ratio
 		snprintf(g->what, sizeof(g->what), "%s %s %s", what, ops[c], num(b, target));
 		snprintf(g->got, sizeof(g->got), "%s", num(a, f.med));
 		g->met = met;
+	}
+}
+
+/* A section could not run (the reason is on stderr): say so on stdout and
+ * count its goal as not met. */
+static void fail_section(const char *what)
+{
+	printf("  FAILED: %s could not be measured (see stderr)\n", what);
+	fflush(stdout);
+	nr_failed++;
+	if (nr_goals < (int)(sizeof(goals) / sizeof(goals[0]))) {
+		struct goal *g = &goals[nr_goals++];
+
+		snprintf(g->what, sizeof(g->what), "%s (not measured)", what);
+		snprintf(g->got, sizeof(g->got), "-");
+		g->met = 0;
 	}
 }
 
@@ -371,7 +386,9 @@ static void bench_boot(void)
 		waitpid(pid, &st, 0);
 		ms[i] = (double)(now_ns() - t0) / 1e6;
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			printf("  boot: numig exited with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			fprintf(stderr, "bench: %s run --guest hello exited with %d\n", numig_path,
+				WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			fail_section("boot wall time");
 			return;
 		}
 	}
@@ -394,8 +411,11 @@ static void bench_hypercall(void)
 		for (int k = 0; k < 2; k++) {
 			base_config(&c);
 			c.params[NUMIG_PARAM_COUNT] = k ? n : 0;
-			if (run_guest("hcbench", &c, &m))
+			if (run_guest("hcbench", &c, &m)) {
+				printf("  FAILED: hypercall round trip could not be measured (see stderr)\n");
+				nr_failed++;
 				return;
+			}
 			t[k] = m.t_end_ns - m.t_start_ns;
 			machine_destroy(&m);
 		}
@@ -543,8 +563,10 @@ static void bench_migration(void)
 		double h0 = memcpy_hot_ns(), c0 = memcpy_cold_ns();
 
 		mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
-		if (run_window(&m, &c, "hammer", MIG_WARM, MIG_WIN, &w))
+		if (run_window(&m, &c, "hammer", MIG_WARM, MIG_WIN, &w)) {
+			fail_section("migration figures (copy efficiency, end-to-end, vCPU stall)");
 			return;
+		}
 		hot_ns[i] = (h0 + memcpy_hot_ns()) / 2;
 		cold_ns[i] = (c0 + memcpy_cold_ns()) / 2;
 		copy_us[i] = win_us(&m.mmu.mig.st.copy, w.copy, 50);
@@ -618,8 +640,10 @@ static void bench_guard(void)
 			struct window w;
 
 			mig_config(&c, vcpus[v], MIG_RATE, 0);
-			if (run_window(&m, &c, "hammer", 200 * MS, 800 * MS, &w))
+			if (run_window(&m, &c, "hammer", 200 * MS, 800 * MS, &w)) {
+				fail_section("guard latency");
 				return;
+			}
 			guard[i] = win_us(&m.mmu.mig.st.guard, w.guard, 50);
 			copy[i] = win_us(&m.mmu.mig.st.copy, w.copy, 50);
 			ratio[i] = guard[i] / copy[i];
@@ -726,8 +750,10 @@ static void bench_slowdown(void)
 				struct onoff o;
 
 				mig_config(&c, 2, rates[r], stw);
-				if (run_onoff(&m, &c, &o))
+				if (run_onoff(&m, &c, &o)) {
+					fail_section("guest slowdown");
 					return;
+				}
 				slow[stw][r][i] = 100.0 * (1.0 - o.on_ops_per_s / o.off_ops_per_s);
 				got[stw][r][i] = o.on_mig_per_s;
 				if (stw)
@@ -799,6 +825,7 @@ static void bench_batched(void)
 		struct frame *frames[BATCH_MAX];
 		struct run_config c;
 		struct nerr e = { 0, "" };
+		int inside;
 
 		base_config(&c);
 		c.nr_vcpus = 2;
@@ -807,13 +834,15 @@ static void bench_batched(void)
 		if (machine_create(&m, &c, &e) || machine_start(&m, &e)) {
 			fprintf(stderr, "bench: idle: %s\n", e.msg);
 			machine_destroy(&m);
+			fail_section("batched guard");
 			return;
 		}
-		if (wait_in_run(&m, 2000 * MS) || frame_alloc_run(&m.mmu.pool, 0, BATCH_MAX, frames)) {
+		if ((inside = !wait_in_run(&m, 2000 * MS)) == 0 || frame_alloc_run(&m.mmu.pool, 0, BATCH_MAX, frames)) {
 			fprintf(stderr, "bench: batched guard: %s\n",
-				wait_in_run(&m, 0) ? "vCPUs did not enter KVM_RUN" : "no free run of 64 frames");
+				inside ? "no free run of 64 contiguous frames" : "the vCPUs did not enter KVM_RUN");
 			stop_machine(&m);
 			machine_destroy(&m);
+			fail_section("batched guard");
 			return;
 		}
 		/* Warm-up: first protection change of each frame. */
@@ -840,6 +869,7 @@ static void bench_batched(void)
 		stop_machine(&m);
 		if (failed_vcpu(&m)) {
 			machine_destroy(&m);
+			fail_section("batched guard");
 			return;
 		}
 		machine_destroy(&m);
@@ -1031,5 +1061,6 @@ int main(int argc, char **argv)
 		bench_kernel();
 	summary();
 	printf("bench wall time: %.1f s\n", (double)(now_ns() - t0) / 1e9);
-	return 0;
+	/* Goals not met are findings; a figure that could not be measured is an error. */
+	return nr_failed ? 1 : 0;
 }

@@ -7,8 +7,8 @@
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,   &m->st.copy,
-				   &m->st.sw,      &m->st.release, &m->st.total, &m->pause };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
+				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
 
 	memset(m, 0, sizeof(*m));
 	m->ws = ws;
@@ -23,8 +23,8 @@ int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct t
 
 void migrator_destroy(struct migrator *m)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,   &m->st.copy,
-				   &m->st.sw,      &m->st.release, &m->st.total, &m->pause };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
+				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		lat_rec_free(recs[i]);
@@ -60,42 +60,6 @@ static void putback_page(struct ws_page *pg, int was_present)
 	atomic_fetch_add(&pg->seq, 1);
 	pthread_cond_broadcast(&pg->changed);
 	pthread_mutex_unlock(&pg->lock);
-}
-
-/* Phase 3: make sure no vCPU can still write the old frame. */
-static int unmap_old_frame(struct migrator *m, struct ws_page *pg, int was_present, int *held)
-{
-	struct frame *old = pg->frame;
-	int rc;
-
-	*held = 0;
-	if (atomic_load(&pg->stale)) {
-		/* The leaf was changed with its flush deferred: vCPUs may hold
-		 * translations of the old frame and write it during the copy. */
-		if (!m->guard) {
-			atomic_fetch_add(&m->st.guard_skipped, 1);
-			return 0;
-		}
-		rc = tlb_invalidate_frames(m->tlb, &old, 1, 1);
-		if (rc)
-			return rc;
-		*held = 1;
-		atomic_store(&pg->stale, 0);
-		atomic_fetch_add(&m->st.guard_flushes, 1);
-		return 0;
-	}
-	if (was_present) {
-		/* Eager unmap, as for any present page: invalidate now. */
-		rc = tlb_invalidate_frames(m->tlb, &old, 1, 1);
-		if (rc)
-			return rc;
-		*held = 1;
-		atomic_fetch_add(&m->st.eager_unmaps, 1);
-		return 0;
-	}
-	/* Not present and its invalidation already done: unreachable. */
-	atomic_fetch_add(&m->st.no_invalidation, 1);
-	return 0;
 }
 
 /* Test hook (--inject): decides once whether this copy is the faulty one. */
@@ -154,7 +118,6 @@ static void switch_leaf(struct ws_page *pg, struct frame *new)
 	pthread_mutex_unlock(&pg->lock);
 }
 
-static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why);
 
 static int frame_huge_or_collapsed(struct migrator *m, struct frame *f)
 {
@@ -180,81 +143,220 @@ static int frames_huge(struct migrator *m, struct frame *old, struct frame *new)
 	return frame_huge_or_collapsed(m, old) && frame_huge_or_collapsed(m, new);
 }
 
-enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
-{
-	enum mig_status rc;
-	uint64_t t0;
+/* One page of a batch, through the phases. */
+struct mig_item {
+	struct ws_page *pg;
+	int target;
+	struct frame *old, *new;
+	int was_present;
+	int held;          /* old frame write-protected by us */
+	enum mig_status status;
+};
 
-	if (!m->stop_the_world || !m->pause_all)
-		return migrate_phases(m, pg, target, why);
-	t0 = now_ns();
-	m->pause_all(m->hook_ctx);
-	lat_rec_add(&m->pause, now_ns() - t0);
-	rc = migrate_phases(m, pg, target, why);
-	m->resume_all(m->hook_ctx);
-	return rc;
+/* Phase 2: target frames. A contiguous run when the whole batch goes to one
+ * node, so that the next batched invalidation of these pages is one call. */
+static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
+{
+	struct frame *run[MIG_BATCH_MAX];
+	size_t live = 0;
+	int same = 1, node = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		if (node < 0)
+			node = it[i].target;
+		same &= it[i].target == node;
+		live++;
+	}
+	if (live > 1 && same && frame_alloc_run(m->pool, node, (uint32_t)live, run) == 0) {
+		for (size_t i = 0, k = 0; i < n; i++)
+			if (it[i].status == MIG_DONE)
+				it[i].new = run[k++];
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (it[i].status == MIG_DONE)
+				it[i].new = frame_alloc(m->pool, it[i].target);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		if (!it[i].new) {
+			it[i].status = MIG_ABORT_NOMEM;
+			atomic_fetch_add(&m->st.aborted_nomem, 1);
+		} else if (!frames_huge(m, it[i].old, it[i].new)) {
+			/* Host safety (DESIGN.md 2.4): only move between frames that
+			 * are one host huge page each. */
+			frame_free(m->pool, it[i].new);
+			it[i].new = NULL;
+			it[i].status = MIG_ABORT_NOT_HUGE;
+			atomic_fetch_add(&m->st.aborted_not_huge, 1);
+		}
+		if (it[i].status != MIG_DONE)
+			putback_page(it[i].pg, it[i].was_present);
+	}
 }
 
-static enum mig_status migrate_phases(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
+/* Phase 3 for the whole batch: one invalidation of every old frame that a
+ * vCPU may still reach. Returns 0 or -errno. */
+static int unmap_old_frames(struct migrator *m, struct mig_item *it, size_t n, size_t *nr_held)
 {
-	uint64_t t0 = now_ns(), t1, t2, t3, t4, t5, t6, nr;
-	struct frame *old, *new;
-	int was_present = 0, held = 0, rc;
+	struct frame *inval[MIG_BATCH_MAX];
+	size_t k = 0;
+	int rc;
 
-	if (!isolate_page(pg, &was_present)) {
-		atomic_fetch_add(&m->st.busy, 1);
-		return MIG_BUSY;
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		if (atomic_load(&it[i].pg->stale)) {
+			/* The leaf was changed with its flush deferred: vCPUs may hold
+			 * translations of the old frame and write it during the copy. */
+			if (!m->guard) {
+				atomic_fetch_add(&m->st.guard_skipped, 1);
+				continue;
+			}
+			atomic_fetch_add(&m->st.guard_flushes, 1);
+			inval[k++] = it[i].old;
+			it[i].held = 1;
+		} else if (it[i].was_present) {
+			/* Eager unmap, as for any present page. */
+			atomic_fetch_add(&m->st.eager_unmaps, 1);
+			inval[k++] = it[i].old;
+			it[i].held = 1;
+		} else {
+			/* Not present and already flushed: unreachable. */
+			atomic_fetch_add(&m->st.no_invalidation, 1);
+		}
 	}
-	old = pg->frame;
+	*nr_held = k;
+	if (!k)
+		return 0;
+	rc = tlb_invalidate_frames(m->tlb, inval, k, 1);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (it[i].held)
+			atomic_store(&it[i].pg->stale, 0);
+	return 0;
+}
+
+static void abort_batch(struct migrator *m, struct mig_item *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		if (it[i].held)
+			tlb_release(m->tlb, it[i].old);
+		frame_free(m->pool, it[i].new);
+		putback_page(it[i].pg, it[i].was_present);
+		it[i].status = MIG_ERROR;
+		atomic_fetch_add(&m->st.errors, 1);
+	}
+}
+
+static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, enum mig_reason why)
+{
+	uint64_t t0 = now_ns(), t1, t2, t3, t5, t6;
+	struct frame *release[MIG_BATCH_MAX];
+	size_t done = 0, nr_held = 0, nr_release = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		it[i].status = MIG_DONE;
+		it[i].held = 0;
+		it[i].new = NULL;
+		if (!isolate_page(it[i].pg, &it[i].was_present)) {
+			it[i].status = MIG_BUSY;
+			atomic_fetch_add(&m->st.busy, 1);
+			continue;
+		}
+		it[i].old = it[i].pg->frame;
+	}
 	t1 = now_ns();
-	new = frame_alloc(m->pool, target);
+	alloc_targets(m, it, n);
 	t2 = now_ns();
-	if (!new) {
-		putback_page(pg, was_present);
-		atomic_fetch_add(&m->st.aborted_nomem, 1);
-		return MIG_ABORT_NOMEM;
-	}
-	/* Host safety (DESIGN.md 2.4): only move between frames that are one
-	 * host huge page each; a frame the host split is collapsed again or the
-	 * page stays where it is. */
-	if (!frames_huge(m, old, new)) {
-		frame_free(m->pool, new);
-		putback_page(pg, was_present);
-		atomic_fetch_add(&m->st.aborted_not_huge, 1);
-		return MIG_ABORT_NOT_HUGE;
-	}
-	rc = unmap_old_frame(m, pg, was_present, &held);
+	rc = unmap_old_frames(m, it, n, &nr_held);
 	t3 = now_ns();
 	if (rc) {
-		frame_free(m->pool, new);
-		putback_page(pg, was_present);
-		atomic_fetch_add(&m->st.errors, 1);
+		abort_batch(m, it, n);
 		errno = -rc;
-		return MIG_ERROR;
+		return 0;
 	}
-	nr = atomic_fetch_add(&m->started, 1);
-	tlb_begin_vmm_write(m->tlb, new);
-	copy_frame(m, pg, new, old, nr);
-	tlb_end_vmm_write(m->tlb, new);
-	t4 = now_ns();
-	switch_leaf(pg, new);
-	t5 = now_ns();
-	if (held)
-		tlb_release(m->tlb, old);
-	frame_free(m->pool, old);
-	t6 = now_ns();
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a, b, c;
 
-	lat_rec_add(&m->st.isolate, t1 - t0);
-	lat_rec_add(&m->st.alloc, t2 - t1);
-	if (held)
-		lat_rec_add(&m->st.guard, t3 - t2);
-	lat_rec_add(&m->st.copy, t4 - t3);
-	lat_rec_add(&m->st.sw, t5 - t4);
-	lat_rec_add(&m->st.release, t6 - t5);
-	lat_rec_add(&m->st.total, t6 - t0);
-	atomic_fetch_add(&m->st.done, 1);
-	atomic_fetch_add(&m->st.by_reason[why], 1);
-	return MIG_DONE;
+		if (it[i].status != MIG_DONE)
+			continue;
+		a = now_ns();
+		tlb_begin_vmm_write(m->tlb, it[i].new);
+		copy_frame(m, it[i].pg, it[i].new, it[i].old, atomic_fetch_add(&m->started, 1));
+		tlb_end_vmm_write(m->tlb, it[i].new);
+		b = now_ns();
+		switch_leaf(it[i].pg, it[i].new);
+		c = now_ns();
+		lat_rec_add(&m->st.copy, b - a);
+		lat_rec_add(&m->st.sw, c - b);
+		if (it[i].held)
+			release[nr_release++] = it[i].old;
+		done++;
+	}
+	t5 = now_ns();
+	if (nr_release)
+		tlb_release_frames(m->tlb, release, nr_release);
+	for (size_t i = 0; i < n; i++)
+		if (it[i].status == MIG_DONE)
+			frame_free(m->pool, it[i].old);
+	t6 = now_ns();
+	if (!done)
+		return 0;
+	/* Per page: a batch's shared phases are divided among its pages. */
+	lat_rec_add(&m->st.isolate, (t1 - t0) / n);
+	lat_rec_add(&m->st.alloc, (t2 - t1) / n);
+	if (nr_held)
+		lat_rec_add(&m->st.guard, (t3 - t2) / nr_held);
+	lat_rec_add(&m->st.release, (t6 - t5) / done);
+	for (size_t i = 0; i < done; i++)
+		lat_rec_add(&m->st.total, (t6 - t0) / done);
+	lat_rec_add(&m->st.batch_total, t6 - t0);
+	atomic_fetch_add(&m->st.done, done);
+	atomic_fetch_add(&m->st.by_reason[why], done);
+	return done;
+}
+
+size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int *targets, size_t n,
+			  enum mig_reason why, enum mig_status *status)
+{
+	struct mig_item it[MIG_BATCH_MAX];
+	int stw = m->stop_the_world && m->pause_all && m->resume_all;
+	size_t done;
+	uint64_t t0;
+
+	if (n > MIG_BATCH_MAX)
+		n = MIG_BATCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		it[i].pg = pages[i];
+		it[i].target = targets[i];
+	}
+	if (stw) {
+		t0 = now_ns();
+		m->pause_all(m->hook_ctx);
+		lat_rec_add(&m->pause, now_ns() - t0);
+	}
+	done = migrate_batch(m, it, n, why);
+	if (stw)
+		m->resume_all(m->hook_ctx);
+	if (status)
+		for (size_t i = 0; i < n; i++)
+			status[i] = it[i].status;
+	return done;
+}
+
+enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why)
+{
+	enum mig_status st;
+
+	migrate_huge_pages(m, &pg, &target, 1, why, &st);
+	return st;
 }
 
 uint64_t wait_for_migration(struct ws_page *pg, uint64_t seq)

@@ -36,8 +36,14 @@ enum mig_inject {
 	INJECT_SKIP_COPY_LINE, /* leave one 64-byte line of one copy uncopied */
 };
 
+/* Most pages one migrate_huge_pages() call moves. */
+#define MIG_BATCH_MAX 64
+
 struct mig_stats {
-	struct lat_rec isolate, alloc, guard, copy, sw, release, total;
+	/* Per page. In a batch, isolate, alloc, guard, release and total are
+	 * the batch's time divided by its pages; copy and switch are measured
+	 * per page; batch_total is the whole batch. */
+	struct lat_rec isolate, alloc, guard, copy, sw, release, total, batch_total;
 	atomic_uint_fast64_t done, aborted_nomem, busy, errors;
 	atomic_uint_fast64_t aborted_not_huge;   /* host split a frame; MADV_COLLAPSE failed */
 	atomic_uint_fast64_t collapsed;          /* frames made huge again before migrating */
@@ -79,6 +85,13 @@ void migrator_destroy(struct migrator *m);
  * allowed: it moves the page to another frame, which exercises the same
  * path on a one-node guest). */
 enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int target, enum mig_reason why);
+
+/* Migrates up to MIG_BATCH_MAX pages as one batch: one invalidation of all
+ * their old frames (contiguous frames cost one host call), copies, switches,
+ * one release. pages[i] goes to targets[i]; status[i] (may be NULL) says what
+ * happened to it. Returns the number migrated. */
+size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int *targets, size_t n,
+			  enum mig_reason why, enum mig_status *status);
 
 /* Blocks until the migration of `pg` that was in flight when `seq` was read
  * has finished. Returns the nanoseconds waited. */

@@ -34,6 +34,7 @@ struct mmu_config {
 	uint32_t scan_size;
 	uint64_t lazy_delay_ns;
 	double migrate_rate;           /* 0: no migration thread */
+	uint32_t migrate_batch;        /* pages per batch of the migration thread */
 	enum sched_pattern pattern;
 	int to_node;
 	uint64_t seed;

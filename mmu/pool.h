@@ -10,6 +10,12 @@
 
 #include <numig/err.h>
 
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older libc headers lack it */
+#endif
+
 #define POOL_MAX_NODES 64
 #define FRAME_SIZE (2ull << 20)
 #define POOL_GPA_BASE (4ull << 30)

@@ -31,6 +31,46 @@ enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 	return migrate_huge_page(s->mig, pg, target, why);
 }
 
+size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
+{
+	struct ws_page *pages[MIG_BATCH_MAX];
+	int targets[MIG_BATCH_MAX];
+	uint32_t k = s->batch < MIG_BATCH_MAX ? s->batch : MIG_BATCH_MAX, n = 0, idx, start;
+	enum mig_reason why = MIG_REASON_SCHEDULE;
+
+	if (!s->ws->nr_pages)
+		return 0;
+	if (k > s->ws->nr_pages)
+		k = s->ws->nr_pages;
+	while (n < k && s->marked && page_queue_pop(s->marked, &idx)) {
+		pages[n++] = &s->ws->pages[idx];
+		why = MIG_REASON_SCANNED;
+	}
+	atomic_fetch_add(&s->from_marked, n);
+	/* Otherwise consecutive pages: they tend to sit in contiguous frames,
+	 * which one host call invalidates. */
+	start = (uint32_t)(policy_rand(rng) % s->ws->nr_pages);
+	for (uint32_t i = 0; n < k && i < s->ws->nr_pages; i++) {
+		struct ws_page *pg = &s->ws->pages[(start + i) % s->ws->nr_pages];
+		uint32_t j;
+
+		for (j = 0; j < n && pages[j] != pg; j++)
+			;
+		if (j == n)
+			pages[n++] = pg;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		int cur;
+
+		pthread_mutex_lock(&pages[i]->lock);
+		cur = pages[i]->frame->node;
+		pthread_mutex_unlock(&pages[i]->lock);
+		targets[i] = policy_schedule_target(s->pattern, s->to_node, cur, s->nr_nodes, rng);
+	}
+	atomic_fetch_add(&s->attempted, n);
+	return migrate_huge_pages(s->mig, pages, targets, n, why, NULL);
+}
+
 static void *schedule_main(void *arg)
 {
 	struct mig_schedule *s = arg;
@@ -54,9 +94,15 @@ static void *schedule_main(void *arg)
 			start = t;
 			n = 0;
 		}
-		schedule_step(s, &rng);
-		n++;
-		total++;
+		if (s->batch > 1) {
+			schedule_batch_step(s, &rng);
+			n += s->batch;
+			total += s->batch;
+		} else {
+			schedule_step(s, &rng);
+			n++;
+			total++;
+		}
 	}
 	return NULL;
 }

@@ -22,6 +22,7 @@ struct mig_schedule {
 	int nr_nodes;
 	uint64_t seed;
 	uint64_t max_migrations;     /* 0 = until stopped */
+	uint32_t batch;              /* pages per batch (1 = one at a time) */
 	atomic_int stop;
 	pthread_t thread;
 	int running;
@@ -34,5 +35,9 @@ void schedule_stop(struct mig_schedule *s);
 /* One step, for tests and for the thread: choose a page and a target and
  * migrate it. */
 enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng);
+
+/* One batch of s->batch pages: scanner-marked pages first, then
+ * consecutive pages from a random start. Returns the number migrated. */
+size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng);
 
 #endif

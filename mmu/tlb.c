@@ -133,3 +133,32 @@ int tlb_release(struct tlb *t, struct frame *f)
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
+
+int tlb_release_frames(struct tlb *t, struct frame **frames, size_t n)
+{
+	struct frame *stack[64], **last = n <= 64 ? stack : malloc(n * sizeof(*last));
+	size_t m = 0, i = 0;
+	int rc = 0;
+
+	if (!last)
+		return -ENOMEM;
+	pthread_mutex_lock(&t->lock);
+	for (size_t k = 0; k < n; k++)
+		if (frames[k]->ro_holds > 0 && --frames[k]->ro_holds == 0)
+			last[m++] = frames[k];
+	qsort(last, m, sizeof(*last), by_hva);
+	while (i < m && !rc) {
+		size_t j = i;
+
+		while (j + 1 < m && last[j + 1]->hva == last[j]->hva + FRAME_SIZE)
+			j++;
+		atomic_fetch_add(&t->calls, 1);
+		if (mprotect(last[i]->hva, (j - i + 1) * FRAME_SIZE, PROT_READ | PROT_WRITE))
+			rc = -errno;
+		i = j + 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (last != stack)
+		free(last);
+	return rc;
+}

@@ -50,4 +50,7 @@ void tlb_end_vmm_write(struct tlb *t, struct frame *f);
  * last hold goes. */
 int tlb_release(struct tlb *t, struct frame *f);
 
+/* tlb_release() for n frames, with one host call per contiguous run. */
+int tlb_release_frames(struct tlb *t, struct frame **frames, size_t n);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int ws_create(struct ws *w, struct pt *pt, struct pool *pool, uint64_t base, uint32_t nr_pages,
 	      const int *initial_node, struct nerr *e)
@@ -64,4 +65,10 @@ uint32_t ws_pages_on_node(struct ws *w, int node)
 		pthread_mutex_unlock(&pg->lock);
 	}
 	return n;
+}
+
+void ws_populate(struct ws *w)
+{
+	for (uint32_t i = 0; i < w->nr_pages; i++)
+		(void)madvise(w->pages[i].frame->hva, FRAME_SIZE, MADV_POPULATE_WRITE);
 }

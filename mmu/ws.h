@@ -55,6 +55,10 @@ static inline struct ws_page *ws_page_of(struct ws *w, uint64_t gva)
 	return &w->pages[(gva - w->base) / FRAME_SIZE];
 }
 
+/* Populates every page's frame now (MADV_POPULATE_WRITE) instead of at the
+ * guest's first touch. Best effort. */
+void ws_populate(struct ws *w);
+
 /* Number of pages whose frame is on guest node `node`. */
 uint32_t ws_pages_on_node(struct ws *w, int node);
 

@@ -17,7 +17,7 @@ enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
-	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_HELP, OPT_VERSION,
+	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -50,6 +50,7 @@ static const struct option options[] = {
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
 	{ "stop-the-world", no_argument, NULL, OPT_STW },
+	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -79,6 +80,8 @@ void cli_usage(FILE *f)
 		"  --lazy-flush-delay TIME hold the scanner's batched flush back this long (widens the race) [0]\n"
 		"  --hint-migrate / --no-hint-migrate  hinting faults move pages to the vCPU's node [on]\n"
 		"  --no-guard              skip the lazy-flush guard: UNSAFE, for proving the checker catches the race\n"
+		"  --migrate-batch K       the migration thread moves K pages per batch, with one invalidation\n"
+		"                          for all their old frames (1..64) [1]\n"
 		"  --stop-the-world        baseline: pause every vCPU around each migration (what a naive VMM does)\n"
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
 		"  --inject-after N        ... after N migrations [20]\n"
@@ -120,6 +123,7 @@ static void defaults(struct run_config *c)
 	c->guard = 1;
 	c->hint_migrate = 1;
 	c->scan_size = 16;
+	c->migrate_batch = 1;
 	c->inject_after = 20;
 	c->seed = 1;
 	c->sample_ns = 100ull * 1000000ull;
@@ -231,6 +235,12 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return 0;
 	case OPT_STW:
 		c->stop_the_world = 1;
+		return 0;
+	case OPT_BATCH:
+		if (need(parse_u64_range(arg, 1, MIG_BATCH_MAX, &v, "--migrate-batch", err, sizeof(err)), e,
+			 "--migrate-batch", err))
+			return -1;
+		c->migrate_batch = (uint32_t)v;
 		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;

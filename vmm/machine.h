@@ -43,6 +43,7 @@ struct run_config {
 	uint32_t scan_size;
 	uint64_t lazy_delay_ns;
 	double migrate_rate;
+	uint32_t migrate_batch;
 	enum sched_pattern pattern;
 	int to_node;
 	uint64_t seed;

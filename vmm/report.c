@@ -7,6 +7,8 @@
 #include "json.h"
 #include "plot.h"
 
+#define PHASES_MAX 16
+
 struct phase {
 	const char *name;     /* JSON key */
 	const char *label;    /* human */
@@ -24,7 +26,8 @@ static size_t phases_of(struct machine *m, struct phase *p)
 	p[n++] = (struct phase){ "copy", "copy 2 MiB", &st->copy };
 	p[n++] = (struct phase){ "switch", "switch leaf", &st->sw };
 	p[n++] = (struct phase){ "release", "release old", &st->release };
-	p[n++] = (struct phase){ "total", "total", &st->total };
+	p[n++] = (struct phase){ "total", "total (per page)", &st->total };
+	p[n++] = (struct phase){ "batch_total", "whole batch", &st->batch_total };
 	p[n++] = (struct phase){ "vcpu_stall", "vCPU stall (fault)", &m->mmu.faults.stall };
 	p[n++] = (struct phase){ "tlb_invalidate", "invalidation call", &m->mmu.tlb.per_call };
 	p[n++] = (struct phase){ "stw_pause", "pause all vCPUs", &m->mmu.mig.pause };
@@ -66,7 +69,7 @@ static void human_migration(FILE *f, struct machine *m)
 	struct mig_stats *st = &m->mmu.mig.st;
 	struct fault_stats *fs = &m->mmu.faults;
 	struct scanner *sc = &m->mmu.scan;
-	struct phase ph[12];
+	struct phase ph[PHASES_MAX];
 	size_t n = phases_of(m, ph);
 	uint64_t done = atomic_load(&st->done);
 	double secs = run_seconds(m);
@@ -226,7 +229,7 @@ static void json_migration(struct json_w *w, struct machine *m)
 	struct mig_stats *st = &m->mmu.mig.st;
 	struct fault_stats *fs = &m->mmu.faults;
 	struct scanner *sc = &m->mmu.scan;
-	struct phase ph[12];
+	struct phase ph[PHASES_MAX];
 	size_t n = phases_of(m, ph);
 	double secs = run_seconds(m);
 
@@ -235,6 +238,7 @@ static void json_migration(struct json_w *w, struct machine *m)
 	json_kv_bool(w, "guard", m->mmu.mig.guard);
 	json_kv_bool(w, "unsafe", !m->mmu.mig.guard);
 	json_kv_bool(w, "stop_the_world", m->mmu.mig.stop_the_world);
+	json_kv_u64(w, "batch_pages", m->mmu.sched.batch);
 	json_kv_u64(w, "done", atomic_load(&st->done));
 	json_kv_double(w, "per_s", secs > 0 ? (double)atomic_load(&st->done) / secs : 0);
 	json_kv_u64(w, "by_hint_fault", atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]));
@@ -390,9 +394,9 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 {
-	static uint64_t buckets[12][LAT_HIST_BUCKETS];
-	struct plot_hist h[12];
-	struct phase ph[12];
+	static uint64_t buckets[PHASES_MAX][LAT_HIST_BUCKETS];
+	struct plot_hist h[PHASES_MAX];
+	struct phase ph[PHASES_MAX];
 	size_t n = phases_of(m, ph), nh = 0;
 	double *t = calloc(m->nr_samples + 1, sizeof(double)), *ops = calloc(m->nr_samples + 1, sizeof(double));
 	double *mig = calloc(m->nr_samples + 1, sizeof(double));

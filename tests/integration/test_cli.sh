@@ -24,6 +24,7 @@ check "--timeout garbage" 2 '--timeout' -- run --timeout 5parsecs
 check "--migrate bad pattern" 2 '--migrate' -- run --migrate pattern=sideways
 check "--migrate to a missing node" 2 'pattern=to:3' -- run --nodes 2 --migrate pattern=to:3
 check "--host-nodes reversed range" 2 '--host-nodes' -- run --host-nodes 3-1
+check "--migrate-batch 65" 2 '--migrate-batch' -- run --migrate-batch 65
 check "--inject unknown" 2 'unknown fault' -- run --inject flip-everything
 check "unknown guest name" 2 "unknown guest 'nosuch'" -- run --guest nosuch
 check "missing KVM device: exit 3" 3 'cannot open KVM device /nonexistent/kvm' -- run --kvm-device /nonexistent/kvm

@@ -58,6 +58,9 @@ json_check "pattern=to:1 drains node 0" \
 json_check "stop-the-world baseline migrates correctly too" \
 	"d['exit_code']==0 and d['migration']['stop_the_world'] and d['migration']['done']>=100 and d['integrity']['pass'] and d['migration']['phases']['stw_pause']['count']>=100" \
 	-- run $W --duration 2s --migrate rate=200/s --stop-the-world
+json_check "batched migration (--migrate-batch 16) with the scanner: data intact, fewer invalidation calls than pages" \
+	"d['exit_code']==0 and d['migration']['batch_pages']==16 and d['migration']['done']>=1000 and d['migration']['invalidation_calls']*4 < d['migration']['done'] and d['integrity']['pass'] and d['integrity']['host_lost']==0" \
+	-- run $W --duration 2s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s --migrate-batch 16
 json_check "a target node without free frames aborts cleanly (counted, data intact)" \
 	"d['exit_code']==0 and d['migration']['aborted_nomem']>0 and d['integrity']['pass']" \
 	-- run --guest integrity --vcpus 2 --nodes 2 --mem 64M --ws 48M --duration 1s --migrate rate=500/s,pattern=to:1

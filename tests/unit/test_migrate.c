@@ -1148,6 +1148,61 @@ static void test_concurrency(void)
 	env_destroy(&c.v);
 }
 
+/* ---- batches -------------------------------------------------------------- */
+
+static void test_batch(void)
+{
+	static struct env v;
+	int init[8], targets[8];
+	struct ws_page *pages[8];
+	enum mig_status st[8];
+	uint64_t inval0, calls0;
+	size_t done;
+
+	for (int i = 0; i < 8; i++) {
+		init[i] = 0;
+		targets[i] = 1;
+	}
+	if (env_init(&v, 2, 32 * MB, 8, init, 1)) {
+		OK(0, "batch: environment");
+		return;
+	}
+	for (int i = 0; i < 8; i++) {
+		pages[i] = &v.ws.pages[i];
+		fill(pages[i]->frame->hva, 100 + (uint64_t)i);
+	}
+	/* Two pages with a deferred flush, one already flushed, five present. */
+	mark_by_hand(pages[1], 0, 1);
+	mark_by_hand(pages[2], 0, 1);
+	mark_by_hand(pages[3], 0, 0);
+	inval0 = ld(&v.tlb.invalidations);
+	calls0 = ld(&v.tlb.calls);
+	done = migrate_huge_pages(&v.m, pages, targets, 8, MIG_REASON_SCHEDULE, st);
+	OK(done == 8, "batch of 8 pages to node 1: all migrated (%zu)", done);
+	for (int i = 0; i < 8; i++)
+		if (st[i] != MIG_DONE || pages[i]->frame->node != 1 || pattern_diffs(pages[i]->frame->hva, 100 + (uint64_t)i) ||
+		    atomic_load(&pages[i]->state) != PAGE_PRESENT || atomic_load(&pages[i]->stale))
+			OK(0, "batch: page %d done, on node 1, intact, present, not stale", i);
+	OK(ld(&v.tlb.invalidations) == inval0 + 1, "one invalidation call for the whole batch");
+	OK(ld(&v.tlb.frames_invalidated) >= 7 && ld(&v.m.st.guard_flushes) == 2 && ld(&v.m.st.eager_unmaps) == 5 &&
+		   ld(&v.m.st.no_invalidation) == 1,
+	   "guard for the 2 stale pages, eager unmap for the 5 present ones, nothing for the flushed one");
+	/* The old frames were contiguous: one mprotect to protect, one to release. */
+	OK(ld(&v.tlb.calls) - calls0 <= 4, "contiguous old frames cost few host calls (%llu)",
+	   (unsigned long long)(ld(&v.tlb.calls) - calls0));
+	for (int i = 1; i < 8; i++)
+		if (pages[i]->frame->hva != pages[i - 1]->frame->hva + FRAME_SIZE)
+			OK(0, "batch targets form one contiguous run (page %d)", i);
+	for (int i = 0; i < 8; i++)
+		if (!writable(pages[i]->frame->hva))
+			OK(0, "batch: new frame %d writable", i);
+	OK(pool_free_frames(&v.pool, 0) == 16 && pool_free_frames(&v.pool, 1) == 8,
+	   "old frames back in node 0's pool, 8 in use on node 1");
+	OK(v.m.st.batch_total.count == 1 && v.m.st.total.count == 8 && v.m.st.copy.count == 8,
+	   "one batch_total sample, eight per-page total and copy samples");
+	env_destroy(&v);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1164,6 +1219,7 @@ int main(void)
 	test_queue();
 	test_policy();
 	test_schedule_step();
+	test_batch();
 	test_concurrency();
 	return tap_done();
 }

@@ -84,7 +84,7 @@ void cli_usage(FILE *f)
 		"                          for all their old frames (1..64) [1]\n"
 		"  --stop-the-world        baseline: pause every vCPU around each migration (what a naive VMM does)\n"
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
-		"  --inject-after N        ... after N migrations [20]\n"
+		"  --inject-after N        ... after N migrations, so the guest has filled its pages [200]\n"
 		"  --seed N                seed for page and node choices [1]\n"
 		"workloads\n"
 		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
@@ -124,7 +124,7 @@ static void defaults(struct run_config *c)
 	c->hint_migrate = 1;
 	c->scan_size = 16;
 	c->migrate_batch = 1;
-	c->inject_after = 20;
+	c->inject_after = 200;
 	c->seed = 1;
 	c->sample_ns = 100ull * 1000000ull;
 }

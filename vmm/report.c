@@ -239,6 +239,11 @@ static void json_migration(struct json_w *w, struct machine *m)
 	json_kv_bool(w, "unsafe", !m->mmu.mig.guard);
 	json_kv_bool(w, "stop_the_world", m->mmu.mig.stop_the_world);
 	json_kv_u64(w, "batch_pages", m->mmu.sched.batch);
+	json_kv_bool(w, "fault_injected", atomic_load(&m->mmu.mig.injected));
+	if (atomic_load(&m->mmu.mig.injected)) {
+		json_kv_u64(w, "injected_page", m->mmu.mig.injected_page);
+		json_kv_u64(w, "injected_offset", m->mmu.mig.injected_offset);
+	}
 	json_kv_u64(w, "done", atomic_load(&st->done));
 	json_kv_double(w, "per_s", secs > 0 ? (double)atomic_load(&st->done) / secs : 0);
 	json_kv_u64(w, "by_hint_fault", atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]));

@@ -26,16 +26,16 @@ W="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M"
 RACE="--duration 2s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s"
 
 for i in 1 2 3; do
-	run_json run $W --duration 1s --migrate rate=500/s --inject corrupt-copy
-	if [ $rc -eq 1 ] && [ "$(field "d['integrity']['guest_corrupt']>0 and d['integrity']['host_corrupt']>0")" = True ]; then
+	run_json run $W --duration 2s --migrate rate=500/s --inject corrupt-copy
+	if [ $rc -eq 1 ] && [ "$(field "d['migration']['fault_injected'] and d['integrity']['guest_corrupt']>0 and d['integrity']['host_corrupt']>0")" = True ]; then
 		ok "--inject corrupt-copy caught by both checkers, exit 1 (run $i): $(field "'guest %d, host %d corrupt words'%(d['integrity']['guest_corrupt'],d['integrity']['host_corrupt'])")"
 	else
 		not_ok "--inject corrupt-copy caught by both checkers (run $i, exit $rc)" "$(cat "$tmp/out.json" "$tmp/err" | head -c 2000)"
 	fi
 done
 for i in 1 2 3; do
-	run_json run $W --duration 1s --migrate rate=500/s --inject skip-copy-line
-	if [ $rc -eq 1 ] && [ "$(field "d['integrity']['guest_lost']+d['integrity']['guest_corrupt']+d['integrity']['host_lost']+d['integrity']['host_corrupt']>0")" = True ]; then
+	run_json run $W --duration 2s --migrate rate=500/s --inject skip-copy-line
+	if [ $rc -eq 1 ] && [ "$(field "d['migration']['fault_injected'] and d['integrity']['guest_lost']+d['integrity']['guest_corrupt']+d['integrity']['host_lost']+d['integrity']['host_corrupt']>0")" = True ]; then
 		ok "--inject skip-copy-line caught, exit 1 (run $i): $(field "'guest %d lost %d corrupt; host %d lost %d corrupt'%(d['integrity']['guest_lost'],d['integrity']['guest_corrupt'],d['integrity']['host_lost'],d['integrity']['host_corrupt'])")"
 	else
 		not_ok "--inject skip-copy-line caught (run $i, exit $rc)" "$(cat "$tmp/out.json" "$tmp/err" | head -c 2000)"

@@ -264,25 +264,39 @@ uint32_t pool_refill(struct pool *p, uint32_t max)
 	return done;
 }
 
+/* First run of n free frames; with `populated_only`, of populated ones. */
+static int find_run(struct node_pool *np, uint32_t n, int populated_only, uint32_t *start)
+{
+	uint32_t len = 0;
+
+	for (uint32_t i = 0; i < np->nr_frames; i++) {
+		const struct frame *f = &np->frames[i];
+
+		if (f->in_use || (populated_only && !f->populated)) {
+			len = 0;
+			continue;
+		}
+		if (len++ == 0)
+			*start = i;
+		if (len == n)
+			return 1;
+	}
+	return 0;
+}
+
 int frame_alloc_run(struct pool *p, int node, uint32_t n, struct frame **out)
 {
 	struct node_pool *np;
-	uint32_t start = 0, len = 0;
-	int found = 0;
+	uint32_t start = 0;
+	int found;
 
 	if (node < 0 || node >= p->nr_nodes || n == 0)
 		return -1;
 	np = &p->node[node];
 	pthread_mutex_lock(&np->lock);
-	for (uint32_t i = 0; i < np->nr_frames && !found; i++) {
-		if (np->frames[i].in_use) {
-			len = 0;
-			continue;
-		}
-		if (len++ == 0)
-			start = i;
-		found = len == n;
-	}
+	/* A populated run first: populating on the spot costs a huge-page
+	 * allocation and zeroing per frame, on the migration path. */
+	found = find_run(np, n, 1, &start) || find_run(np, n, 0, &start);
 	if (found)
 		for (uint32_t i = 0; i < n; i++)
 			take(np, &np->frames[start + i]);

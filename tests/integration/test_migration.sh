@@ -65,6 +65,19 @@ json_check "a target node without free frames aborts cleanly (counted, data inta
 	"d['exit_code']==0 and d['migration']['aborted_nomem']>0 and d['integrity']['pass']" \
 	-- run --guest integrity --vcpus 2 --nodes 2 --mem 64M --ws 48M --duration 1s --migrate rate=500/s,pattern=to:1
 
+json_check "time series in --json: one sample per 100 ms with ops, migrations and guard flushes per second" \
+	"len(d['time_series'])>=12 and all(t['guest_ops_per_s']>0 for t in d['time_series'][1:]) and sum(t['migrations_per_s'] for t in d['time_series'])>0 and all('guard_flushes_per_s' in t for t in d['time_series'])" \
+	-- run --guest hammer --vcpus 2 --nodes 2 --ws 32M --duration 1.5s --migrate rate=200/s --sample 100ms
+if timeout 60 "$NUMIG" run --guest hammer --vcpus 2 --ws 32M --duration 1s --migrate rate=200/s --quiet --plot "$tmp/run.svg" >/dev/null 2>&1 &&
+	head -c 200 "$tmp/run.svg" | grep -q '<svg' && tail -c 20 "$tmp/run.svg" | grep -q '</svg>' &&
+	grep -q 'copy 2 MiB' "$tmp/run.svg" && grep -q 'guest throughput' "$tmp/run.svg"; then
+	ok "--plot writes an SVG with the phase histograms and the throughput series"
+else
+	not_ok "--plot writes an SVG with the phase histograms and the throughput series"
+fi
+check "--plot into a missing directory: the run still reports, the plot error is named" 0 'numig: --plot: ' -- \
+	run --guest hello --quiet --plot /nonexistent/dir/run.svg
+
 # hugetlb backing, when huge pages can be reserved (root).
 if [ -w /proc/sys/vm/nr_hugepages ]; then
 	old=$(cat /proc/sys/vm/nr_hugepages)

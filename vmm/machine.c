@@ -379,7 +379,8 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		struct timespec ts;
 		uint64_t now;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
+		if (clock_gettime(CLOCK_REALTIME, &ts))
+			ts.tv_sec = 0; /* cannot fail with a valid clock id; wait returns at once */
 		ts.tv_nsec += 5 * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;

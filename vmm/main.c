@@ -1,5 +1,6 @@
 /* numig: the CLI. Turns errors into one message and a documented exit code;
  * the only place that prints errors or ends the process. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,15 +33,14 @@ static void on_signal(int sig)
 	signalled = 1;
 }
 
-static void install_stop_signals(void)
+static int install_stop_signals(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	return sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -72,7 +72,10 @@ int main(int argc, char **argv)
 	cfg.console = cfg.quiet ? NULL : (cfg.json ? stderr : stdout);
 	if (!cfg.quiet && isatty(STDERR_FILENO))
 		cfg.progress = show_progress;
-	install_stop_signals();
+	if (install_stop_signals()) {
+		fprintf(stderr, "numig: cannot install SIGINT/SIGTERM handlers: %s\n", strerror(errno));
+		return NUMIG_EXIT_INTERNAL;
+	}
 	if (machine_create(&m, &cfg, &e) || machine_run(&m, &signalled, &e)) {
 		fprintf(stderr, "numig: %s\n", e.msg);
 		machine_destroy(&m);

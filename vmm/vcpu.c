@@ -41,7 +41,7 @@ void machine_kick_all(struct machine *m)
 {
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
 		if (m->vcpus[i].started && atomic_load(&m->vcpus[i].end) == VCPU_RUNNING)
-			pthread_kill(m->vcpus[i].thread, KICK_SIGNAL);
+			(void)pthread_kill(m->vcpus[i].thread, KICK_SIGNAL); /* ESRCH: it just ended */
 }
 
 static int set_cpuid(struct machine *m, struct vcpu *v, struct nerr *e)

@@ -69,7 +69,7 @@ for i in 1 2 3; do
 done
 
 # Short soak: >= 10,000 guarded migrations under the integrity workload.
-run_json run $W --duration 8s --scan-period 20ms --scan-size 8 --lazy-flush-delay 5ms --migrate rate=2000/s
+run_json run $W --duration 8s --scan-period 20ms --scan-size 8 --lazy-flush-delay 5ms --migrate rate=5000/s
 if [ $rc -eq 0 ] && [ "$(field "d['migration']['done']>=10000 and d['integrity']['pass'] and d['integrity']['host_lost']==0 and d['integrity']['host_corrupt']==0")" = True ]; then
 	ok "soak: $(field "'%d guarded migrations (%d guard flushes), %d writes, 0 lost, 0 corrupt'%(d['migration']['done'],d['migration']['guard_flushes'],d['integrity']['guest_writes'])")"
 else

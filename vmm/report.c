@@ -109,6 +109,8 @@ static void human_migration(FILE *f, struct machine *m)
 
 		if (lat_rec_summarize(ph[i].rec, &s) || !s.count)
 			continue;
+		if (ph[i].rec == &m->mmu.mig.st.batch_total && m->mmu.sched.batch <= 1)
+			continue; /* the same as total when pages move one at a time */
 		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)s.count,
 			us(s.p50), us(s.p90), us(s.p99), us(s.max));
 	}

@@ -122,23 +122,14 @@ void tlb_end_vmm_write(struct tlb *t, struct frame *f)
 
 int tlb_release(struct tlb *t, struct frame *f)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&t->lock);
-	if (f->ro_holds > 0 && --f->ro_holds == 0) {
-		atomic_fetch_add(&t->calls, 1);
-		if (mprotect(f->hva, FRAME_SIZE, PROT_READ | PROT_WRITE))
-			rc = -errno;
-	}
-	pthread_mutex_unlock(&t->lock);
-	return rc;
+	return tlb_release_frames(t, &f, 1);
 }
 
 int tlb_release_frames(struct tlb *t, struct frame **frames, size_t n)
 {
 	struct frame *stack[64], **last = n <= 64 ? stack : malloc(n * sizeof(*last));
-	size_t m = 0, i = 0;
-	int rc = 0;
+	size_t m = 0;
+	int rc;
 
 	if (!last)
 		return -ENOMEM;
@@ -147,16 +138,7 @@ int tlb_release_frames(struct tlb *t, struct frame **frames, size_t n)
 		if (frames[k]->ro_holds > 0 && --frames[k]->ro_holds == 0)
 			last[m++] = frames[k];
 	qsort(last, m, sizeof(*last), by_hva);
-	while (i < m && !rc) {
-		size_t j = i;
-
-		while (j + 1 < m && last[j + 1]->hva == last[j]->hva + FRAME_SIZE)
-			j++;
-		atomic_fetch_add(&t->calls, 1);
-		if (mprotect(last[i]->hva, (j - i + 1) * FRAME_SIZE, PROT_READ | PROT_WRITE))
-			rc = -errno;
-		i = j + 1;
-	}
+	rc = protect_runs(t, last, m, PROT_READ | PROT_WRITE);
 	pthread_mutex_unlock(&t->lock);
 	if (last != stack)
 		free(last);

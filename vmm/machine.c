@@ -296,7 +296,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	return 0;
 }
 
-static uint64_t sum_counter(struct machine *m, int idx)
+uint64_t machine_sum_counter(const struct machine *m, int idx)
 {
 	uint64_t s = 0;
 
@@ -308,7 +308,7 @@ static uint64_t sum_counter(struct machine *m, int idx)
 static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint64_t *last_ops, uint64_t *last_mig,
 			uint64_t *last_guard)
 {
-	uint64_t ops = sum_counter(m, NUMIG_CNT_OPS) + sum_counter(m, NUMIG_CNT_WRITES);
+	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
 	uint64_t mig = atomic_load(&m->mmu.mig.st.done);
 	uint64_t guard = atomic_load(&m->mmu.mig.st.guard_flushes);
 	double dt = (double)(now - *last_t) / 1e9;

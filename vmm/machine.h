@@ -145,6 +145,8 @@ void machine_pause_all(void *machine);
 void machine_resume_all(void *machine);
 /* Called by a vCPU thread before each KVM_RUN: parks while paused. */
 void vcpu_park_if_paused(struct vcpu *v);
+/* Sum over vCPUs of a guest counter (counter[idx] of every mailbox). */
+uint64_t machine_sum_counter(const struct machine *m, int idx);
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e);

@@ -15,10 +15,7 @@ static int progress_shown;
 /* One line, rewritten in place, on a terminal only. */
 static void show_progress(struct machine *m, double t_s)
 {
-	uint64_t ops = 0;
-
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		ops += m->vcpus[i].mb->counter[NUMIG_CNT_OPS] + m->vcpus[i].mb->counter[NUMIG_CNT_WRITES];
+	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
 	fprintf(stderr, "\r[%6.1f s] guest ops %.3g, migrations %llu, guard flushes %llu, hinting faults %llu   ", t_s,
 		(double)ops, (unsigned long long)atomic_load(&m->mmu.mig.st.done),
 		(unsigned long long)atomic_load(&m->mmu.mig.st.guard_flushes),

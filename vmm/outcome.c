@@ -4,24 +4,15 @@
 
 #include <string.h>
 
-static uint64_t sum_counter(struct machine *m, int idx)
-{
-	uint64_t s = 0;
-
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		s += m->vcpus[i].mb->counter[idx];
-	return s;
-}
-
 static void decide_integrity(struct machine *m, struct run_outcome *o)
 {
 	o->integrity = m->vcpus[0].mb->result[NUMIG_RES_KIND] == NUMIG_KIND_INTEGRITY;
 	if (!o->integrity)
 		return;
-	o->guest_writes = sum_counter(m, NUMIG_CNT_WRITES);
-	o->guest_lost = sum_counter(m, NUMIG_CNT_LOST);
-	o->guest_corrupt = sum_counter(m, NUMIG_CNT_CORRUPT);
-	o->guest_sweeps = sum_counter(m, NUMIG_CNT_SWEEPS);
+	o->guest_writes = machine_sum_counter(m, NUMIG_CNT_WRITES);
+	o->guest_lost = machine_sum_counter(m, NUMIG_CNT_LOST);
+	o->guest_corrupt = machine_sum_counter(m, NUMIG_CNT_CORRUPT);
+	o->guest_sweeps = machine_sum_counter(m, NUMIG_CNT_SWEEPS);
 	verify_guest_memory(m, &o->host);
 	o->integrity_pass = !o->guest_lost && !o->guest_corrupt && (!o->host.ran || (!o->host.lost && !o->host.corrupt));
 }

@@ -73,7 +73,8 @@ int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int
 	uint64_t stride;
 
 	memset(p, 0, sizeof(*p));
-	p->pagemap_fd = p->kpageflags_fd = -1;
+	p->huge.pagemap_fd = p->huge.kpageflags_fd = -1;
+	p->query = pool_query_move_pages;
 	if (nr_nodes < 1 || nr_nodes > POOL_MAX_NODES)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "guest nodes must be 1..%d", POOL_MAX_NODES);
 	if (bytes_per_node < FRAME_SIZE || bytes_per_node % FRAME_SIZE)
@@ -84,17 +85,13 @@ int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int
 	p->numa_ok = numa_available() >= 0;
 	p->host_nodes = p->numa_ok ? numa_max_node() + 1 : 1;
 	p->keep_free = 8;
-	/* Opened once: a huge-page check on the migration path is then two
-	 * preads. Without root the PFNs are hidden and checks say "unknown". */
-	p->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	p->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	huge_probe_open(&p->huge);
 	stride = (bytes_per_node + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 	for (int g = 0; g < nr_nodes; g++) {
 		struct node_pool *np = &p->node[g];
 
 		np->guest_node = g;
 		np->host_node = host_node_of ? host_node_of[g] : 0;
-		np->host_node_measured = -1;
 		np->bytes = bytes_per_node;
 		np->gpa = POOL_GPA_BASE + (uint64_t)g * stride;
 		np->nr_frames = (uint32_t)(bytes_per_node / FRAME_SIZE);
@@ -134,11 +131,7 @@ void pool_destroy(struct pool *p)
 		np->map = NULL;
 		np->frames = NULL;
 	}
-	if (p->pagemap_fd >= 0)
-		close(p->pagemap_fd);
-	if (p->kpageflags_fd >= 0)
-		close(p->kpageflags_fd);
-	p->pagemap_fd = p->kpageflags_fd = -1;
+	huge_probe_close(&p->huge);
 	p->nr_nodes = 0;
 }
 
@@ -228,12 +221,12 @@ struct frame *frame_alloc(struct pool *p, int node)
 
 struct frame *frame_alloc_lazy(struct pool *p, int node)
 {
-	struct frame *f = alloc_frame(p, node, 0);
+	return alloc_frame(p, node, 0);
+}
 
-	/* Once the guest uses it, it is populated for our purposes. */
-	if (f)
-		f->populated = 1;
-	return f;
+int frame_populate(struct pool *p, struct frame *f)
+{
+	return populate(&p->node[f->node], f);
 }
 
 uint32_t pool_refill(struct pool *p, uint32_t max)
@@ -369,33 +362,81 @@ struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa)
 	return NULL;
 }
 
-int pool_query_host_node(const void *hva)
+int pool_query_move_pages(void **addrs, unsigned long n, int *status)
 {
-	int node = -1;
+	/* nodes=NULL only asks: it reports present pages and never faults one in
+	 * (get_mempolicy(MPOL_F_ADDR) would, onto the huge zero page). */
+	return (int)move_pages(0, n, addrs, NULL, status, 0);
+}
 
-	if (get_mempolicy(&node, NULL, 0, (void *)hva, MPOL_F_NODE | MPOL_F_ADDR))
+int pool_query_host_node(const struct pool *p, const void *hva)
+{
+	void *addr = (void *)hva;
+	int status = -ENOENT;
+
+	if ((p ? p->query : pool_query_move_pages)(&addr, 1, &status) || status < 0)
 		return -1;
-	return node;
+	return status;
+}
+
+void huge_probe_open(struct huge_probe *hp)
+{
+	hp->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	hp->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+}
+
+void huge_probe_close(struct huge_probe *hp)
+{
+	if (hp->pagemap_fd >= 0)
+		close(hp->pagemap_fd);
+	if (hp->kpageflags_fd >= 0)
+		close(hp->kpageflags_fd);
+	hp->pagemap_fd = hp->kpageflags_fd = -1;
+}
+
+#define PM_PRESENT (1ull << 63)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
+static int read_pagemap(const struct huge_probe *hp, const void *hva, uint64_t *entry)
+{
+	if (hp->pagemap_fd < 0)
+		return -1;
+	return pread(hp->pagemap_fd, entry, sizeof(*entry), (off_t)((uintptr_t)hva / 4096 * 8)) == sizeof(*entry) ? 0
+														 : -1;
+}
+
+enum frame_huge huge_probe_state(const struct huge_probe *hp, const void *hva)
+{
+	uint64_t entry, flags;
+
+	/* Absent (nothing to say yet) or PFN hidden (not root): unknown. */
+	if (read_pagemap(hp, hva, &entry) || !(entry & PM_PRESENT) || !(entry & PM_PFN_MASK) || hp->kpageflags_fd < 0)
+		return FRAME_HUGE_UNKNOWN;
+	if (pread(hp->kpageflags_fd, &flags, sizeof(flags), (off_t)((entry & PM_PFN_MASK) * 8)) != sizeof(flags))
+		return FRAME_HUGE_UNKNOWN;
+	return (flags & ((1ull << KPF_THP) | (1ull << KPF_HUGE))) ? FRAME_HUGE : FRAME_NOT_HUGE;
+}
+
+const char *huge_probe_why_unknown(const struct huge_probe *hp, const void *hva)
+{
+	uint64_t entry;
+
+	if (read_pagemap(hp, hva, &entry))
+		return hp->pagemap_fd < 0 ? "/proc/self/pagemap cannot be opened" : "/proc/self/pagemap cannot be read";
+	if (!(entry & PM_PRESENT))
+		return "the page is not present";
+	if (!(entry & PM_PFN_MASK))
+		return "page frame numbers are hidden (needs CAP_SYS_ADMIN)";
+	if (hp->kpageflags_fd < 0)
+		return "/proc/kpageflags cannot be opened (needs root)";
+	return "/proc/kpageflags cannot be read";
 }
 
 enum frame_huge frame_huge_state(const struct pool *p, const struct frame *f)
 {
-	uint64_t entry, flags, pfn;
-
 	if (p->hugetlb)
 		return FRAME_HUGE;
-	if (p->pagemap_fd < 0 || p->kpageflags_fd < 0)
-		return FRAME_HUGE_UNKNOWN;
-	if (pread(p->pagemap_fd, &entry, sizeof(entry), (off_t)((uintptr_t)f->hva / 4096 * 8)) != sizeof(entry))
-		return FRAME_HUGE_UNKNOWN;
-	if (!(entry & (1ull << 63)))
-		return FRAME_HUGE_UNKNOWN; /* not present yet: nothing to say */
-	pfn = entry & ((1ull << 55) - 1);
-	if (pfn == 0)
-		return FRAME_HUGE_UNKNOWN; /* PFNs hidden: not root */
-	if (pread(p->kpageflags_fd, &flags, sizeof(flags), (off_t)(pfn * 8)) != sizeof(flags))
-		return FRAME_HUGE_UNKNOWN;
-	return (flags & ((1ull << KPF_THP) | (1ull << KPF_HUGE))) ? FRAME_HUGE : FRAME_NOT_HUGE;
+	return huge_probe_state(&p->huge, f->hva);
 }
 
 int frame_make_huge(struct pool *p, struct frame *f)
@@ -415,29 +456,57 @@ int frame_make_huge(struct pool *p, struct frame *f)
 	return rc;
 }
 
-void pool_verify_placement(struct pool *p)
+/* One address per frame: a 2 MiB frame is one THP, and under MPOL_BIND even
+ * a split one cannot straddle nodes, so its first 4 KiB tells its node. */
+#define QUERY_CHUNK 512
+
+int pool_measure_placement(const struct pool *p, int g, struct placement *out)
 {
-	for (int g = 0; g < p->nr_nodes; g++) {
-		struct node_pool *np = &p->node[g];
-		uint64_t misplaced = 0;
-		int measured = -1;
+	const struct node_pool *np;
+	uint32_t on[POOL_MAX_NODES] = { 0 };
+	void *addrs[QUERY_CHUNK];
+	int status[QUERY_CHUNK];
 
-		for (uint32_t i = 0; i < np->nr_frames; i++) {
-			int h;
+	memset(out, 0, sizeof(*out));
+	out->measured = -1;
+	if (g < 0 || g >= p->nr_nodes)
+		return -1;
+	np = &p->node[g];
+	for (uint32_t base = 0; base < np->nr_frames; base += QUERY_CHUNK) {
+		uint32_t n = np->nr_frames - base < QUERY_CHUNK ? np->nr_frames - base : QUERY_CHUNK;
 
-			if (!np->frames[i].populated)
-				continue;
-			h = pool_query_host_node(np->frames[i].hva);
-			if (h < 0)
-				continue;
-			if (measured < 0)
-				measured = h;
-			if (h != np->host_node)
-				misplaced++;
+		for (uint32_t i = 0; i < n; i++) {
+			addrs[i] = np->frames[base + i].hva;
+			status[i] = -ENOENT;
 		}
-		np->host_node_measured = measured;
-		np->misplaced_frames = misplaced;
+		if (p->query(addrs, n, status)) {
+			out->unknown += n;
+			continue;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			const struct frame *f = &np->frames[base + i];
+			enum frame_huge hs;
+
+			if (status[i] == -ENOENT || status[i] == -EFAULT) {
+				out->absent++;
+				continue;
+			}
+			if (status[i] < 0 || status[i] >= POOL_MAX_NODES) {
+				out->unknown++;
+				continue;
+			}
+			out->present++;
+			on[status[i]]++;
+			out->misplaced += status[i] != np->host_node;
+			hs = frame_huge_state(p, f);
+			out->huge += hs == FRAME_HUGE;
+			out->split += hs == FRAME_NOT_HUGE;
+		}
 	}
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		if (on[h] && (out->measured < 0 || on[h] > on[out->measured]))
+			out->measured = h;
+	return 0;
 }
 
 uint32_t pool_free_frames(struct pool *p, int node)

@@ -33,10 +33,24 @@ struct frame {
 
 enum frame_huge { FRAME_HUGE_UNKNOWN = -1, FRAME_NOT_HUGE = 0, FRAME_HUGE = 1 };
 
+/* /proc/self/pagemap and /proc/kpageflags, opened once so that a huge-page
+ * check is two preads. Without root the PFNs are hidden: checks say
+ * FRAME_HUGE_UNKNOWN, and `why` says so. */
+struct huge_probe {
+	int pagemap_fd;
+	int kpageflags_fd;
+};
+
+void huge_probe_open(struct huge_probe *hp);
+void huge_probe_close(struct huge_probe *hp);
+/* Is the 4 KiB page at `hva` part of a host huge page (THP or hugetlb)? */
+enum frame_huge huge_probe_state(const struct huge_probe *hp, const void *hva);
+/* Why a check of `hva` says FRAME_HUGE_UNKNOWN, for a report. */
+const char *huge_probe_why_unknown(const struct huge_probe *hp, const void *hva);
+
 struct node_pool {
 	int guest_node;
 	int host_node;           /* the host node asked for */
-	int host_node_measured;  /* by get_mempolicy on a populated frame; -1 unknown */
 	uint8_t *map;            /* mmap'd range (alignment slack included) */
 	size_t map_len;
 	uint8_t *hva;            /* 2 MiB-aligned start */
@@ -49,8 +63,26 @@ struct node_pool {
 	struct frame *frames;
 	pthread_mutex_t lock;
 	uint64_t allocs, frees, alloc_failures, populations, trims, collapse_ok, collapse_failed;
-	uint64_t misplaced_frames;
 };
+
+/* Where one guest node's frames are in host memory, measured without
+ * faulting anything in: a query that touched an absent frame would map the
+ * kernel's shared huge zero page and report *its* node, and the guest's
+ * first write would then split the 2 MiB mapping. */
+struct placement {
+	int measured;        /* host node holding most present frames; -1 none present */
+	uint32_t present;    /* frames backed by host memory now */
+	uint32_t absent;     /* not populated yet: nothing to measure */
+	uint32_t unknown;    /* the kernel could not say (no NUMA support) */
+	uint32_t misplaced;  /* present on another host node than asked */
+	uint32_t huge;       /* present frames verified as one host huge page */
+	uint32_t split;      /* present frames the host backs with small pages */
+};
+
+/* The kernel's answer for n addresses: status[i] is the host node of a
+ * present page, or a negative errno (-ENOENT, -EFAULT: not present).
+ * move_pages(2) with nodes=NULL; a seam so tests can fake a NUMA host. */
+typedef int (*pool_query_fn)(void **addrs, unsigned long n, int *status);
 
 struct pool {
 	int nr_nodes;
@@ -58,8 +90,8 @@ struct pool {
 	int numa_ok;             /* libnuma usable on this host */
 	int host_nodes;          /* nodes the host has */
 	uint32_t keep_free;      /* populated free frames kept per node */
-	int pagemap_fd;          /* /proc/self/pagemap, for huge-page checks; -1 */
-	int kpageflags_fd;       /* /proc/kpageflags (root only); -1 */
+	struct huge_probe huge;  /* for frame_huge_state */
+	pool_query_fn query;     /* pool_query_move_pages unless a test replaces it */
 	struct node_pool node[POOL_MAX_NODES];
 };
 
@@ -73,8 +105,12 @@ void pool_destroy(struct pool *p);
  * a huge-page allocation and zeroing, counted in populations). */
 struct frame *frame_alloc(struct pool *p, int node);
 
-/* A free frame left unpopulated: the guest's first touch populates it. */
+/* A free frame left unpopulated: the guest's first touch populates it.
+ * It is not counted as populated: nothing backs it until then. */
 struct frame *frame_alloc_lazy(struct pool *p, int node);
+
+/* Populates an in-use frame now (MADV_POPULATE_WRITE) and marks it so. */
+int frame_populate(struct pool *p, struct frame *f);
 
 /* Populates free frames until every node has keep_free populated free
  * frames, at most `max` per call. Returns the number populated. Run it off
@@ -94,8 +130,12 @@ uint32_t pool_trim(struct pool *p);
 /* The frame containing guest-physical `gpa`, or NULL. */
 struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa);
 
-/* Host node that backs `hva` right now (get_mempolicy), or -1. */
-int pool_query_host_node(const void *hva);
+/* Host node that backs `hva` right now, or -1 when nothing backs it yet.
+ * Never faults the page in. */
+int pool_query_host_node(const struct pool *p, const void *hva);
+
+/* The default query: move_pages(0, n, addrs, NULL, status, 0). */
+int pool_query_move_pages(void **addrs, unsigned long n, int *status);
 
 /* Is the frame backed by one host huge page? Uses /proc/self/pagemap and
  * /proc/kpageflags (root); FRAME_HUGE_UNKNOWN where they cannot be read. */
@@ -104,9 +144,9 @@ enum frame_huge frame_huge_state(const struct pool *p, const struct frame *f);
 /* Make the frame huge again if the host split it (MADV_COLLAPSE). */
 int frame_make_huge(struct pool *p, struct frame *f);
 
-/* Measures the host node of every populated frame; updates
- * host_node_measured and misplaced_frames. */
-void pool_verify_placement(struct pool *p);
+/* Measures where guest node g's frames are (every frame of its region,
+ * in use or free), and which present frames are host huge pages. */
+int pool_measure_placement(const struct pool *p, int g, struct placement *out);
 
 uint32_t pool_free_frames(struct pool *p, int node);
 

@@ -70,5 +70,5 @@ uint32_t ws_pages_on_node(struct ws *w, int node)
 void ws_populate(struct ws *w)
 {
 	for (uint32_t i = 0; i < w->nr_pages; i++)
-		(void)madvise(w->pages[i].frame->hva, FRAME_SIZE, MADV_POPULATE_WRITE);
+		(void)frame_populate(w->pool, w->pages[i].frame);
 }

@@ -4,6 +4,7 @@
 #  2. AddressSanitizer + UndefinedBehaviorSanitizer build: the same tests
 #  3. ThreadSanitizer build of the concurrent mmu code: unit tests
 #  4. clang build: must compile clean with -Werror, and its guests must boot (when clang is installed)
+#  5. static build (LDFLAGS=-static): its guests keep their own link flags and boot
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,17 @@ if command -v clang >/dev/null; then
 	fi
 else
 	S=$((S + 1)); echo "ok - build: clang # SKIP clang not installed"
+fi
+# A static build is how numig travels to another machine (the two-node QEMU
+# guest): the host's LDFLAGS must never reach the guests' link.
+if build_or_fail "static (LDFLAGS=-static)" BUILD=build/static LDFLAGS=-static build/static/numig \
+	build/static/guests/example.elf; then
+	out=$(build/static/numig run --guest build/static/guests/example.elf --vcpus 2 2>&1); rc=$?
+	if [ $rc -eq 0 ] && grep -q "summed correctly" <<<"$out"; then
+		P=$((P + 1)); echo "ok - static build: the example guest (linked with its own script) runs"
+	else
+		F=$((F + 1)); echo "not ok - static build: the example guest (exit $rc)"; printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 10
+	fi
 fi
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

@@ -2,9 +2,11 @@
 #ifndef NUMIG_VMM_HOSTINFO_H
 #define NUMIG_VMM_HOSTINFO_H
 
+#include "kversion.h"
+
 struct host_info {
-	char kernel[128];
-	int kernel_major, kernel_minor, kernel_patch;
+	char kernel[128];           /* uname -r */
+	struct kernel_version version;
 	int shadow_paging;          /* 1 shadow, 0 two-dimensional (EPT/NPT), -1 unknown */
 	char mmu_mode[96];          /* human description */
 	int shadow_fixes;           /* kernel has the 2026 shadow-MMU UAF fixes: 1, 0, -1 unknown */

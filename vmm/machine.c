@@ -85,9 +85,11 @@ static int migrates_pages(const struct run_config *c)
 	return c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1);
 }
 
-/* DESIGN.md "host safety rule": host-side PDE switches on a shadow-paging
+/* docs/design.md "Host safety": host-side PDE switches on a shadow-paging
  * KVM whose kernel lacks the 2026 use-after-free fixes are refused unless
- * hugetlb guarantees that guest huge pages are host huge pages. */
+ * hugetlb guarantees that guest huge pages are host huge pages. Under
+ * two-dimensional paging (EPT/NPT) KVM keeps no shadow of the guest's PDEs,
+ * so the bug pattern cannot arise and nothing is refused. */
 static int check_host_safety(struct machine *m, struct nerr *e)
 {
 	const struct host_info *h = &m->host;
@@ -96,10 +98,11 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 		return 0;
 	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
 		return nerr_set(e, NUMIG_EXIT_ENV,
-				"refusing to migrate: KVM uses %s and kernel %s predates the shadow-MMU "
+				"refusing to migrate: KVM uses %s and kernel %s (%d.%d.%d per %s) %s the shadow-MMU "
 				"use-after-free fixes (0cb2af2ea66a, 81ccda30b4e8; stable 7.1.3, 6.18.38, 6.12.95, "
 				"6.6.144, 6.1.177). Use --hugetlb, or --allow-unsafe-host if your kernel has them backported",
-				h->mmu_mode, h->kernel);
+				h->mmu_mode, h->kernel, h->version.major, h->version.minor, h->version.patch,
+				h->version.source, h->shadow_fixes == 0 ? "predates" : "cannot be shown to have");
 	return 0;
 }
 
@@ -286,7 +289,6 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 		if (kvm_vm_set_memslot(&m->vm, (uint32_t)(1 + g), np->gpa, np->bytes, np->hva, e))
 			return -1;
 	}
-	pool_verify_placement(&m->mmu.pool);
 	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
 	place_vcpus(m);
 	init_mailboxes(m);
@@ -351,6 +353,9 @@ int machine_start(struct machine *m, struct nerr *e)
 	m->t_start_ns = now_ns();
 	if (mmu_start(&m->mmu, e))
 		return -1;
+	/* After mmu_start: only memory that is really populated can be placed. */
+	for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
+		pool_measure_placement(&m->mmu.pool, g, &m->placed_before[g]);
 	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
 		if (pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread, &m->vcpus[i])) {
 			atomic_store(&m->stopping, 1);
@@ -427,6 +432,8 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		pthread_join(m->vcpus[i].thread, NULL);
 	mmu_stop(&m->mmu);
 	m->t_end_ns = now_ns();
+	for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
+		pool_measure_placement(&m->mmu.pool, g, &m->placed_after[g]);
 	/* A last partial interval only if it is long enough to mean something. */
 	if (m->cfg.sample_ns && m->t_end_ns > last_t + m->cfg.sample_ns / 2)
 		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);

@@ -106,6 +106,8 @@ struct machine {
 	int host_node_of[POOL_MAX_NODES];
 	char placement_note[256];
 	uint32_t pages_before[POOL_MAX_NODES];
+	struct placement placed_before[POOL_MAX_NODES]; /* once the start-up population is done */
+	struct placement placed_after[POOL_MAX_NODES];  /* when the vCPUs have ended */
 
 	pthread_mutex_t lock;
 	pthread_cond_t changed;      /* a vCPU ended */

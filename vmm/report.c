@@ -44,6 +44,24 @@ static double run_seconds(const struct machine *m)
 	return m->t_end_ns > m->t_start_ns ? (double)(m->t_end_ns - m->t_start_ns) / 1e9 : 0;
 }
 
+/* "0 measured (16 of 128 frames present, 0 misplaced, 16 huge)": only
+ * present frames are measured; absent ones are counted, never guessed. */
+static void human_placement(FILE *f, const struct node_pool *np, const struct placement *pl)
+{
+	if (pl->measured < 0)
+		fprintf(f, "unmeasured (none of %u frames populated", np->nr_frames);
+	else
+		fprintf(f, "%d measured (%u of %u frames present, %u misplaced", pl->measured, pl->present, np->nr_frames,
+			pl->misplaced);
+	if (pl->present && (pl->huge || pl->split))
+		fprintf(f, ", %u huge, %u split", pl->huge, pl->split);
+	else if (pl->present)
+		fprintf(f, ", huge pages not verifiable (not root)");
+	if (pl->unknown)
+		fprintf(f, ", %u unknown", pl->unknown);
+	fputc(')', f);
+}
+
 static void human_header(FILE *f, struct machine *m)
 {
 	const struct run_config *c = &m->cfg;
@@ -51,14 +69,15 @@ static void human_header(FILE *f, struct machine *m)
 	fprintf(f, "numig %s: guest %s, %d vCPU%s, %d guest node%s, %llu MiB memory, working set %u x 2 MiB\n",
 		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->nr_nodes,
 		c->nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), m->mmu.ws.nr_pages);
-	fprintf(f, "host: kernel %s, KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel, m->host.mmu_mode,
-		m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
+	fprintf(f, "host: kernel %s (%d.%d.%d per %s), KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel,
+		m->host.version.major, m->host.version.minor, m->host.version.patch, m->host.version.source,
+		m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
 	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
 		const struct node_pool *np = &m->mmu.pool.node[g];
 
-		fprintf(f, "  guest node %d -> host node %d asked, %s%d measured; %s backing; pages before %u\n", g,
-			np->host_node, np->host_node_measured < 0 ? "un" : "", np->host_node_measured,
-			m->mmu.pool.hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
+		fprintf(f, "  guest node %d -> host node %d asked, ", g, np->host_node);
+		human_placement(f, np, &m->placed_before[g]);
+		fprintf(f, "; %s backing; pages before %u\n", m->mmu.pool.hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
 	}
 	if (m->placement_note[0])
 		fprintf(f, "  note: %s\n", m->placement_note);
@@ -114,9 +133,13 @@ static void human_migration(FILE *f, struct machine *m)
 		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)s.count,
 			us(s.p50), us(s.p90), us(s.p99), us(s.max));
 	}
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
-		fprintf(f, "  guest node %d: %u pages after, %llu misplaced frames by query\n", g,
-			ws_pages_on_node(&m->mmu.ws, g), (unsigned long long)m->mmu.pool.node[g].misplaced_frames);
+	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
+		const struct node_pool *np = &m->mmu.pool.node[g];
+
+		fprintf(f, "  guest node %d: %u pages after; host node ", g, ws_pages_on_node(&m->mmu.ws, g));
+		human_placement(f, np, &m->placed_after[g]);
+		fprintf(f, "; %llu collapsed\n", (unsigned long long)(np->collapse_ok + np->collapse_failed));
+	}
 }
 
 static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m)
@@ -206,6 +229,20 @@ static void json_vcpus(struct json_w *w, struct machine *m)
 	json_arr_end(w);
 }
 
+static void json_placement(struct json_w *w, const char *key, const struct placement *pl)
+{
+	json_key(w, key);
+	json_obj_begin(w);
+	json_kv_i64(w, "host_node_measured", pl->measured);
+	json_kv_u64(w, "present", pl->present);
+	json_kv_u64(w, "absent", pl->absent);
+	json_kv_u64(w, "unknown", pl->unknown);
+	json_kv_u64(w, "misplaced", pl->misplaced);
+	json_kv_u64(w, "huge", pl->huge);
+	json_kv_u64(w, "split", pl->split);
+	json_obj_end(w);
+}
+
 static void json_nodes(struct json_w *w, struct machine *m)
 {
 	json_key(w, "nodes");
@@ -216,9 +253,12 @@ static void json_nodes(struct json_w *w, struct machine *m)
 		json_obj_begin(w);
 		json_kv_i64(w, "guest_node", g);
 		json_kv_i64(w, "host_node_asked", np->host_node);
-		json_kv_i64(w, "host_node_measured", np->host_node_measured);
+		json_kv_i64(w, "host_node_measured", m->placed_before[g].measured);
 		json_kv_u64(w, "frames", np->nr_frames);
-		json_kv_u64(w, "misplaced_frames", np->misplaced_frames);
+		json_kv_u64(w, "misplaced_frames", m->placed_before[g].misplaced + m->placed_after[g].misplaced);
+		json_kv_u64(w, "frames_collapsed", np->collapse_ok + np->collapse_failed);
+		json_placement(w, "placement_before", &m->placed_before[g]);
+		json_placement(w, "placement_after", &m->placed_after[g]);
 		json_kv_u64(w, "pages_before", m->pages_before[g]);
 		json_kv_u64(w, "pages_after", ws_pages_on_node(&m->mmu.ws, g));
 		json_obj_end(w);
@@ -382,6 +422,13 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_key(&w, "host");
 	json_obj_begin(&w);
 	json_kv_str(&w, "kernel", m->host.kernel);
+	{
+		char v[48];
+
+		snprintf(v, sizeof(v), "%d.%d.%d", m->host.version.major, m->host.version.minor, m->host.version.patch);
+		json_kv_str(&w, "kernel_version", v);
+	}
+	json_kv_str(&w, "kernel_version_source", m->host.version.source);
 	json_kv_str(&w, "kvm_mmu", m->host.mmu_mode);
 	json_kv_bool(&w, "shadow_paging", m->host.shadow_paging == 1);
 	json_kv_i64(&w, "cpus", m->host.cpus);

@@ -1080,28 +1080,38 @@ static const char *hypervisor_name(char buf[13])
 	return buf;
 }
 
-/* One THP moved to `target`: every 4 KiB piece must report `target`, and
- * the page must still be one host huge page afterwards. */
+/* One THP moved to `target` by asking for its first 4 KiB (the kernel moves
+ * the whole folio; asking for every piece only earns -EBUSY for the tails).
+ * Then every 4 KiB piece must be on `target`, asked without moving, and the
+ * page must still be one host huge page. */
 static int move_thp(uint8_t *p, int target, const struct huge_probe *hp, double *us, int *huge_after)
 {
 	void *pages[SUBPAGES];
-	int dst[SUBPAGES], status[SUBPAGES];
+	int status[SUBPAGES], head_status = -1;
 	uint64_t t0;
 
-	for (size_t j = 0; j < SUBPAGES; j++) {
-		pages[j] = p + j * 4096;
-		dst[j] = target;
-		status[j] = -1;
-	}
+	pages[0] = p;
 	t0 = now_ns();
-	if (move_pages(0, SUBPAGES, pages, dst, status, MPOL_MF_MOVE)) {
+	if (move_pages(0, 1, pages, &target, &head_status, MPOL_MF_MOVE)) {
 		printf("  move_pages failed: %s\n", strerror(errno));
 		return -1;
 	}
 	*us = us_of(now_ns() - t0);
+	if (head_status != target) {
+		printf("  move_pages left the page on %d, not node %d\n", head_status, target);
+		return -1;
+	}
+	for (size_t j = 0; j < SUBPAGES; j++) {
+		pages[j] = p + j * 4096;
+		status[j] = -1;
+	}
+	if (move_pages(0, SUBPAGES, pages, NULL, status, 0)) {
+		printf("  move_pages (query) failed: %s\n", strerror(errno));
+		return -1;
+	}
 	for (size_t j = 0; j < SUBPAGES; j++)
 		if (status[j] != target) {
-			printf("  move_pages left 4 KiB piece %zu on %d, not node %d\n", j, status[j], target);
+			printf("  4 KiB piece %zu is on %d, not node %d: the page did not move whole\n", j, status[j], target);
 			return -1;
 		}
 	*huge_after = huge_probe_state(hp, p);

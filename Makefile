@@ -9,8 +9,12 @@ SAN     ?=
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -pthread -MMD -MP
-LDLIBS  := -lnuma -lpthread -lm
+# libxml2 reads libvirt domain XML; a static build needs its own
+# dependencies too (pkg-config --static).
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS   := $(shell pkg-config $(if $(findstring -static,$(LDFLAGS)),--static) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(XML_CFLAGS) -pthread -MMD -MP
+LDLIBS  := -lnuma $(XML_LIBS) -lpthread -lm
 ifeq ($(SAN),asan)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

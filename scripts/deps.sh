@@ -5,6 +5,9 @@ set -euo pipefail
 
 need=()
 [ -f /usr/include/numa.h ] || need+=(libnuma-dev)
+[ -f /usr/include/libxml2/libxml/parser.h ] || need+=(libxml2-dev)
+[ -f /usr/include/libvirt/libvirt-domain.h ] || need+=(libvirt-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v ld >/dev/null || need+=(binutils)

@@ -66,6 +66,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
+# The guest runtime's printf, built for the host to be compared with libc's.
+$(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -Iguest/rt -o $@ $^ $(LDFLAGS)
+
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)

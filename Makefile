@@ -9,7 +9,7 @@ SAN     ?=
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -pthread -MMD -MP
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I. -pthread -MMD -MP
 LDLIBS  := -lnuma -lpthread -lm
 ifeq ($(SAN),asan)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -24,9 +24,9 @@ GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -Iinclude -ffreestanding -nostdlib -fn
 	-mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-T,guest/rt/guest.ld
 
-VMM_SRC := $(wildcard vmm/*.c)
+VMM_SRC := $(wildcard vmm/*/*.c)
 MMU_SRC := $(wildcard mmu/*.c)
-LIB_SRC := $(filter-out vmm/main.c,$(VMM_SRC)) $(MMU_SRC)
+LIB_SRC := $(filter-out vmm/cli/main.c,$(VMM_SRC)) $(MMU_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c
@@ -47,7 +47,7 @@ BENCH_BIN := $(BUILD)/numig-bench
 .PHONY: all deps check unit integration sanitize tsan demo bench soak clean
 all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN)
 
-$(BUILD)/numig: $(BUILD)/obj/vmm/main.o $(BUILD)/libnumig.a
+$(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libnumig.a: $(LIB_OBJ)
@@ -60,11 +60,11 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 $(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)

@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../mmu/stats.h"
-#include "../vmm/machine.h"
+#include "mmu/stats.h"
+#include "vmm/vm/machine.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23

@@ -8,10 +8,10 @@
  * scanner; it is meant to pass under -fsanitize=thread as well. */
 #define TAP_MAIN
 #include "harness.h"
-#include "migrate.h"
-#include "policy.h"
-#include "scan.h"
-#include "schedule.h"
+#include "mmu/migrate.h"
+#include "mmu/policy.h"
+#include "mmu/scan.h"
+#include "mmu/schedule.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,8 +1,8 @@
-/* Unit tests for vmm/parse.c: accepted forms, exact values and every
+/* Unit tests for vmm/cli/parse.c: accepted forms, exact values and every
  * error class (with the message naming the problem). */
 #define TAP_MAIN
 #include "harness.h"
-#include "parse.h"
+#include "vmm/cli/parse.h"
 
 #include <inttypes.h>
 #include <string.h>

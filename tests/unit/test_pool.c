@@ -2,7 +2,7 @@
  * with libnuma) and the 2 MiB frame allocator. No KVM needed. */
 #define TAP_MAIN
 #include "harness.h"
-#include "pool.h"
+#include "mmu/pool.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <numig/abi.h>
 #include <numig/err.h>
 
-#include "../mmu/mmu.h"
+#include "mmu/mmu.h"
 #include "elf.h"
 #include "hostinfo.h"
 #include "kvm.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "parse.h"
-#include "report.h"
+#include "vmm/report/report.h"
 
 enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,

@@ -2,7 +2,7 @@
 #ifndef NUMIG_VMM_CLI_H
 #define NUMIG_VMM_CLI_H
 
-#include "machine.h"
+#include "vmm/vm/machine.h"
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 

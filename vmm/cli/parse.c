@@ -1,6 +1,6 @@
 /* CLI value parsers: strict, locale-independent, with one-line messages. */
 #include "parse.h"
-#include "text.h"
+#include "vmm/report/text.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

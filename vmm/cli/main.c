@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "report.h"
+#include "vmm/report/report.h"
 
 static volatile sig_atomic_t signalled;
 static int progress_shown;

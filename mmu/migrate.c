@@ -5,7 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard)
+int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
+		  const struct mig_hooks *hooks)
 {
 	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
 				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
@@ -14,7 +15,9 @@ int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct t
 	m->ws = ws;
 	m->pool = pool;
 	m->tlb = tlb;
-	m->guard = guard;
+	m->cfg = cfg;
+	if (hooks)
+		m->hooks = *hooks;
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		if (lat_rec_init(recs[i], 1 << 20))
 			return -1;
@@ -67,7 +70,7 @@ static int inject_due(struct migrator *m, uint64_t nr)
 {
 	int expected = 0;
 
-	if (m->inject == INJECT_NONE || nr < m->inject_after)
+	if (m->cfg->inject == INJECT_NONE || nr < m->cfg->inject_after)
 		return 0;
 	return atomic_compare_exchange_strong(&m->injected, &expected, 1);
 }
@@ -87,7 +90,7 @@ static void copy_frame(struct migrator *m, struct ws_page *pg, struct frame *new
 {
 	if (inject_due(m, nr)) {
 		m->injected_page = pg->index;
-		if (m->inject == INJECT_SKIP_COPY_LINE) {
+		if (m->cfg->inject == INJECT_SKIP_COPY_LINE) {
 			uint64_t off = line_to_skip(new, old);
 
 			m->injected_offset = off;
@@ -211,7 +214,7 @@ static int unmap_old_frames(struct migrator *m, struct mig_item *it, size_t n, s
 		if (atomic_load(&it[i].pg->stale)) {
 			/* The leaf was changed with its flush deferred: vCPUs may hold
 			 * translations of the old frame and write it during the copy. */
-			if (!m->guard) {
+			if (!m->cfg->guard) {
 				atomic_fetch_add(&m->st.guard_skipped, 1);
 				continue;
 			}
@@ -327,7 +330,7 @@ size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int 
 			  enum mig_reason why, enum mig_status *status)
 {
 	struct mig_item it[MIG_BATCH_MAX];
-	int stw = m->stop_the_world && m->pause_all && m->resume_all;
+	int stw = m->cfg->stop_the_world && m->hooks.pause_all && m->hooks.resume_all;
 	size_t done;
 	uint64_t t0;
 
@@ -339,12 +342,12 @@ size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int 
 	}
 	if (stw) {
 		t0 = now_ns();
-		m->pause_all(m->hook_ctx);
+		m->hooks.pause_all(m->hooks.ctx);
 		lat_rec_add(&m->pause, now_ns() - t0);
 	}
 	done = migrate_batch(m, it, n, why);
 	if (stw)
-		m->resume_all(m->hook_ctx);
+		m->hooks.resume_all(m->hooks.ctx);
 	if (status)
 		for (size_t i = 0; i < n; i++)
 			status[i] = it[i].status;

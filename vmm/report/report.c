@@ -49,8 +49,8 @@ static void human_header(FILE *f, struct machine *m)
 	const struct run_config *c = &m->cfg;
 
 	fprintf(f, "numig %s: guest %s, %d vCPU%s, %d guest node%s, %llu MiB memory, working set %u x 2 MiB\n",
-		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->nr_nodes,
-		c->nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), m->mmu.ws.nr_pages);
+		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes,
+		c->mmu.nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), m->mmu.ws.nr_pages);
 	fprintf(f, "host: kernel %s, KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel, m->host.mmu_mode,
 		m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
 	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
@@ -83,7 +83,7 @@ static void human_migration(FILE *f, struct machine *m)
 		(unsigned long long)atomic_load(&st->aborted_nomem), (unsigned long long)atomic_load(&st->aborted_not_huge),
 		(unsigned long long)atomic_load(&st->busy),
 		(unsigned long long)atomic_load(&st->errors), (double)atomic_load(&st->bytes_copied) / (1 << 20));
-	if (m->mmu.mig.guard)
+	if (m->mmu.cfg.guard)
 		fprintf(f, "guard: ON: %llu guard flushes (flush was pending), %llu eager unmaps, %llu without "
 			   "invalidation (already flushed)\n",
 			(unsigned long long)atomic_load(&st->guard_flushes), (unsigned long long)atomic_load(&st->eager_unmaps),
@@ -109,7 +109,7 @@ static void human_migration(FILE *f, struct machine *m)
 
 		if (lat_rec_summarize(ph[i].rec, &s) || !s.count)
 			continue;
-		if (ph[i].rec == &m->mmu.mig.st.batch_total && m->mmu.sched.batch <= 1)
+		if (ph[i].rec == &m->mmu.mig.st.batch_total && schedule_batch_pages(&m->mmu.sched) <= 1)
 			continue; /* the same as total when pages move one at a time */
 		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)s.count,
 			us(s.p50), us(s.p90), us(s.p99), us(s.max));
@@ -156,7 +156,9 @@ void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	human_header(f, m);
 	fprintf(f, "run: %.3f s (create %.1f ms)\n", run_seconds(m),
 		(double)(m->t_start_ns - m->t_create_ns) / 1e6);
-	if (m->mmu.ws.nr_pages && (m->cfg.scan_period_ns || m->cfg.migrate_rate > 0 || atomic_load(&m->mmu.mig.st.done)))
+	/* Hinting-only runs that moved nothing have nothing to show. */
+	if (m->mmu.ws.nr_pages && mmu_migrates(&m->cfg.mmu) &&
+	    (m->cfg.mmu.scan_period_ns || m->cfg.mmu.migrate.rate_per_s > 0 || atomic_load(&m->mmu.mig.st.done)))
 		human_migration(f, m);
 	human_integrity(f, o, m);
 	fprintf(f, "result: %s (exit %d)\n", o->message, o->exit_code);
@@ -237,10 +239,10 @@ static void json_migration(struct json_w *w, struct machine *m)
 
 	json_key(w, "migration");
 	json_obj_begin(w);
-	json_kv_bool(w, "guard", m->mmu.mig.guard);
-	json_kv_bool(w, "unsafe", !m->mmu.mig.guard);
-	json_kv_bool(w, "stop_the_world", m->mmu.mig.stop_the_world);
-	json_kv_u64(w, "batch_pages", m->mmu.sched.batch);
+	json_kv_bool(w, "guard", m->mmu.cfg.guard);
+	json_kv_bool(w, "unsafe", !m->mmu.cfg.guard);
+	json_kv_bool(w, "stop_the_world", m->mmu.cfg.stop_the_world);
+	json_kv_u64(w, "batch_pages", schedule_batch_pages(&m->mmu.sched));
 	json_kv_bool(w, "fault_injected", atomic_load(&m->mmu.mig.injected));
 	if (atomic_load(&m->mmu.mig.injected)) {
 		json_kv_u64(w, "injected_page", m->mmu.mig.injected_page);
@@ -374,7 +376,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_i64(&w, "exit_code", o->exit_code);
 	json_kv_str(&w, "result", o->message);
 	json_kv_u64(&w, "vcpus_count", (uint64_t)m->cfg.nr_vcpus);
-	json_kv_u64(&w, "guest_nodes", (uint64_t)m->cfg.nr_nodes);
+	json_kv_u64(&w, "guest_nodes", (uint64_t)m->cfg.mmu.nr_nodes);
 	json_kv_u64(&w, "mem_bytes", m->cfg.mem_bytes);
 	json_kv_u64(&w, "ws_pages", m->mmu.ws.nr_pages);
 	json_kv_double(&w, "run_s", run_seconds(m));

@@ -80,19 +80,14 @@ void vcpu_park_if_paused(struct vcpu *v)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static int migrates_pages(const struct run_config *c)
-{
-	return c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1);
-}
-
-/* DESIGN.md "host safety rule": host-side PDE switches on a shadow-paging
+/* docs/design.md "Host safety": host-side PDE switches on a shadow-paging
  * KVM whose kernel lacks the 2026 use-after-free fixes are refused unless
  * hugetlb guarantees that guest huge pages are host huge pages. */
 static int check_host_safety(struct machine *m, struct nerr *e)
 {
 	const struct host_info *h = &m->host;
 
-	if (!migrates_pages(&m->cfg) || m->cfg.hugetlb || m->cfg.allow_unsafe_host)
+	if (!mmu_migrates(&m->cfg.mmu) || m->cfg.mmu.hugetlb || m->cfg.allow_unsafe_host)
 		return 0;
 	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
 		return nerr_set(e, NUMIG_EXIT_ENV,
@@ -117,12 +112,12 @@ static int place_nodes(struct machine *m, struct nerr *e)
 				m->host.nodes);
 	if (n == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes selects no host node");
-	for (int g = 0; g < m->cfg.nr_nodes; g++)
+	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
 		m->host_node_of[g] = allowed[g % n];
-	if (m->cfg.nr_nodes > n)
+	if (m->cfg.mmu.nr_nodes > n)
 		snprintf(m->placement_note, sizeof(m->placement_note),
 			 "%d guest nodes share %d host node%s (the host has %d): placement is emulated, not real NUMA",
-			 m->cfg.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
+			 m->cfg.mmu.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
 	return 0;
 }
 
@@ -155,7 +150,7 @@ static void init_mailboxes(struct machine *m)
 		mb->vcpu_id = (uint32_t)i;
 		mb->nr_vcpus = (uint32_t)m->cfg.nr_vcpus;
 		mb->node = (uint32_t)m->vcpus[i].node;
-		mb->nr_nodes = (uint32_t)m->cfg.nr_nodes;
+		mb->nr_nodes = (uint32_t)m->cfg.mmu.nr_nodes;
 		mb->ws_base = NUMIG_WS_GVA;
 		mb->ws_pages = m->mmu.ws.nr_pages;
 		mb->scratch_base = NUMIG_SCRATCH;
@@ -177,7 +172,7 @@ static void place_vcpus(struct machine *m)
 		v->m = m;
 		v->id = i;
 		v->fd = -1;
-		v->node = (int)((int64_t)i * m->cfg.nr_nodes / m->cfg.nr_vcpus);
+		v->node = (int)((int64_t)i * m->cfg.mmu.nr_nodes / m->cfg.nr_vcpus);
 		v->host_cpu = -1;
 		host_node = m->host_node_of[v->node];
 		for (int j = 0; j < i; j++)
@@ -210,7 +205,8 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e)
 {
-	struct mmu_config mc;
+	const struct mig_hooks hooks = { machine_pause_all, machine_resume_all, m };
+	struct mmu_layout layout;
 	uint64_t slots = cfg->params[NUMIG_PARAM_SLOTS] ? cfg->params[NUMIG_PARAM_SLOTS] : 1;
 	uint64_t ws_pages = cfg->ws_bytes / FRAME_SIZE;
 
@@ -247,36 +243,18 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	if (elf_load_file(cfg->guest_path, m->sys, NUMIG_IMAGE_BASE, NUMIG_IMAGE_BASE + NUMIG_IMAGE_MAX, &m->img, e))
 		return -1;
 
-	memset(&mc, 0, sizeof(mc));
-	mc.nr_nodes = cfg->nr_nodes;
-	mc.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->nr_nodes;
-	memcpy(mc.host_node_of, m->host_node_of, sizeof(mc.host_node_of));
-	mc.hugetlb = cfg->hugetlb;
-	mc.ws_pages = (uint32_t)ws_pages;
-	mc.sys_mem = m->sys;
-	mc.pt_lo = NUMIG_PT_POOL;
-	mc.pt_hi = NUMIG_PT_POOL_END;
-	mc.identity_bytes = m->sys_bytes;
-	mc.ws_base = NUMIG_WS_GVA;
-	mc.guard = cfg->guard;
-	mc.inject = cfg->inject;
-	mc.inject_after = cfg->inject_after;
-	mc.hint_migrate = cfg->hint_migrate;
-	mc.scan_period_ns = cfg->scan_period_ns;
-	mc.scan_size = cfg->scan_size;
-	mc.lazy_delay_ns = cfg->lazy_delay_ns;
-	mc.migrate_rate = cfg->migrate_rate;
-	mc.migrate_batch = cfg->migrate_batch;
-	mc.pattern = cfg->pattern;
-	mc.to_node = cfg->to_node;
-	mc.seed = cfg->seed;
+	memset(&layout, 0, sizeof(layout));
+	layout.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->mmu.nr_nodes;
+	memcpy(layout.host_node_of, m->host_node_of, sizeof(layout.host_node_of));
+	layout.ws_pages = (uint32_t)ws_pages;
+	layout.sys_mem = m->sys;
+	layout.pt_lo = NUMIG_PT_POOL;
+	layout.pt_hi = NUMIG_PT_POOL_END;
+	layout.identity_bytes = m->sys_bytes;
+	layout.ws_base = NUMIG_WS_GVA;
 	m->have_mmu = 1;
-	if (mmu_init(&m->mmu, &mc, e))
+	if (mmu_init(&m->mmu, &cfg->mmu, &layout, &hooks, e))
 		return -1;
-	m->mmu.mig.stop_the_world = cfg->stop_the_world;
-	m->mmu.mig.pause_all = machine_pause_all;
-	m->mmu.mig.resume_all = machine_resume_all;
-	m->mmu.mig.hook_ctx = m;
 
 	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, e))
 		return -1;
@@ -346,7 +324,7 @@ static void ask_guest_to_stop(struct machine *m)
 
 int machine_start(struct machine *m, struct nerr *e)
 {
-	for (int g = 0; g < m->cfg.nr_nodes; g++)
+	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
 		m->pages_before[g] = ws_pages_on_node(&m->mmu.ws, g);
 	m->t_start_ns = now_ns();
 	if (mmu_start(&m->mmu, e))

@@ -13,48 +13,12 @@
 #include <numig/err.h>
 
 #include "mmu/mmu.h"
+#include "config.h"
 #include "elf.h"
 #include "hostinfo.h"
 #include "kvm.h"
 
 struct machine;
-
-struct run_config {
-	const char *kvm_device;
-	const char *guest;           /* built-in name or path */
-	char guest_path[4096];       /* resolved */
-	int nr_vcpus;
-	int nr_nodes;
-	uint64_t mem_bytes;          /* guest RAM for the working-set nodes, all nodes together */
-	uint64_t ws_bytes;
-	uint64_t timeout_ns;
-	uint64_t duration_ns;        /* run length for workloads that loop (0 = guest decides) */
-	uint64_t host_nodes_mask;    /* --host-nodes: host nodes to place guest nodes on (0 = all) */
-	int hugetlb;
-	int guard;
-	int hint_migrate;
-	int json;
-	int quiet;
-	int allow_unsafe_host;
-	int stop_the_world;          /* baseline: pause all vCPUs around each migration */
-	enum mig_inject inject;
-	uint64_t inject_after;
-	uint64_t scan_period_ns;
-	uint32_t scan_size;
-	uint64_t lazy_delay_ns;
-	double migrate_rate;
-	uint32_t migrate_batch;
-	enum sched_pattern pattern;
-	int to_node;
-	uint64_t seed;
-	uint64_t params[NUMIG_NR_PARAMS];
-	uint64_t sample_ns;          /* time-series interval */
-	const char *plot_path;
-	FILE *console;               /* guest output, prefixed per vCPU */
-	/* Called about once a second while the guest runs (the CLI's progress
-	 * line); NULL for none. */
-	void (*progress)(struct machine *m, double t_s);
-};
 
 enum vcpu_end {
 	VCPU_RUNNING = 0,

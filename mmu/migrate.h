@@ -50,6 +50,7 @@ struct mig_stats {
 	atomic_uint_fast64_t eager_unmaps;       /* leaf was present: invalidated at once */
 	atomic_uint_fast64_t no_invalidation;    /* already unreachable: nothing to do */
 	atomic_uint_fast64_t bytes_copied;
+	atomic_uint_fast64_t release_failed;     /* old frames left write-protected, kept out of the pool */
 };
 
 /* Stop-the-world baseline (what a naive VMM does, cfg->stop_the_world):

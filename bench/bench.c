@@ -34,7 +34,7 @@
 
 #include "mmu/stats.h"
 #include "vmm/cli/cli.h"
-#include "vmm/vm/machine.h"
+#include "vmm/vm/run.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/vm/machine.h"
+#include "vmm/vm/run.h"
 
 static void sleep_ms(long ms)
 {

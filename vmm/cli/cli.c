@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "parse.h"
-#include "vmm/report/report.h"
+#include "mmu/migrate.h" /* MIG_BATCH_MAX */
+#include "mmu/pool.h"    /* POOL_MAX_NODES */
 
 enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "vmm/report/report.h"
+#include "vmm/vm/run.h"
 
 static volatile sig_atomic_t signalled;
 static int progress_shown;

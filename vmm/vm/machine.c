@@ -32,6 +32,13 @@ void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void machine_kick_all(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		if (m->vcpus[i].started && atomic_load(&m->vcpus[i].end) == VCPU_RUNNING)
+			vcpu_kick(&m->vcpus[i]);
+}
+
 void machine_pause_all(void *arg)
 {
 	struct machine *m = arg;
@@ -65,18 +72,6 @@ void machine_resume_all(void *arg)
 	pthread_mutex_lock(&m->lock);
 	atomic_store(&m->pause_req, 0);
 	pthread_cond_broadcast(&m->resumed);
-	pthread_mutex_unlock(&m->lock);
-}
-
-void vcpu_park_if_paused(struct vcpu *v)
-{
-	struct machine *m = v->m;
-
-	if (!atomic_load(&m->pause_req))
-		return;
-	pthread_mutex_lock(&m->lock);
-	while (atomic_load(&m->pause_req) && !atomic_load(&m->stopping))
-		pthread_cond_wait(&m->resumed, &m->lock);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -281,141 +276,6 @@ uint64_t machine_sum_counter(const struct machine *m, int idx)
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
 		s += m->vcpus[i].mb->counter[idx];
 	return s;
-}
-
-static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint64_t *last_ops, uint64_t *last_mig,
-			uint64_t *last_guard)
-{
-	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
-	uint64_t mig = atomic_load(&m->mmu.mig.st.done);
-	uint64_t guard = atomic_load(&m->mmu.mig.st.guard_flushes);
-	double dt = (double)(now - *last_t) / 1e9;
-	struct sample *s;
-
-	if (dt <= 0)
-		return;
-	if (m->nr_samples == m->cap_samples) {
-		size_t cap = m->cap_samples ? m->cap_samples * 2 : 256;
-		struct sample *n = realloc(m->samples, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		m->samples = n;
-		m->cap_samples = cap;
-	}
-	s = &m->samples[m->nr_samples++];
-	s->t_s = (double)(now - m->t_start_ns) / 1e9;
-	s->ops_per_s = (double)(ops - *last_ops) / dt;
-	s->migrations_per_s = (double)(mig - *last_mig) / dt;
-	s->guard_flushes_per_s = (double)(guard - *last_guard) / dt;
-	*last_t = now;
-	*last_ops = ops;
-	*last_mig = mig;
-	*last_guard = guard;
-}
-
-static void ask_guest_to_stop(struct machine *m)
-{
-	/* Migration ends first, so the guest's final sweep sees settled memory. */
-	mmu_stop(&m->mmu);
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		m->vcpus[i].mb->stop = 1;
-}
-
-int machine_start(struct machine *m, struct nerr *e)
-{
-	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
-		m->pages_before[g] = ws_pages_on_node(&m->mmu.ws, g);
-	m->t_start_ns = now_ns();
-	if (mmu_start(&m->mmu, e))
-		return -1;
-	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
-		if (pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread, &m->vcpus[i])) {
-			atomic_store(&m->stopping, 1);
-			machine_kick_all(m);
-			for (int j = 0; j < i; j++)
-				pthread_join(m->vcpus[j].thread, NULL);
-			for (int j = 0; j < i; j++)
-				m->vcpus[j].started = 0;
-			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start vCPU thread %d", i);
-		}
-		m->vcpus[i].started = 1;
-	}
-	return 0;
-}
-
-int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
-{
-	uint64_t last_t, last_ops = 0, last_mig = 0, last_guard = 0, next_sample, next_progress;
-	int asked_stop = 0;
-
-	last_t = m->t_start_ns;
-	next_sample = m->t_start_ns + m->cfg.sample_ns;
-	next_progress = m->t_start_ns + 1000000000ull;
-	pthread_mutex_lock(&m->lock);
-	while (m->nr_ended < m->cfg.nr_vcpus) {
-		struct timespec ts;
-		uint64_t now;
-
-		if (clock_gettime(CLOCK_REALTIME, &ts))
-			ts.tv_sec = 0; /* cannot fail with a valid clock id; wait returns at once */
-		ts.tv_nsec += 5 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&m->changed, &m->lock, &ts);
-		if (m->nr_ended == m->cfg.nr_vcpus)
-			break;
-		pthread_mutex_unlock(&m->lock);
-		now = now_ns();
-		if (m->cfg.sample_ns && now >= next_sample) {
-			take_sample(m, now, &last_t, &last_ops, &last_mig, &last_guard);
-			next_sample += m->cfg.sample_ns;
-		}
-		if (m->cfg.progress && now >= next_progress) {
-			m->cfg.progress(m, (double)(now - m->t_start_ns) / 1e9);
-			next_progress += 1000000000ull;
-		}
-		if (signalled && *signalled && !m->interrupted) {
-			m->interrupted = 1;
-			atomic_store(&m->stopping, 1);
-		}
-		if (m->cfg.timeout_ns && now - m->t_start_ns >= m->cfg.timeout_ns && !m->timed_out) {
-			m->timed_out = 1;
-			atomic_store(&m->stopping, 1);
-		}
-		if (!asked_stop && m->cfg.duration_ns && now - m->t_start_ns >= m->cfg.duration_ns) {
-			asked_stop = 1;
-			ask_guest_to_stop(m);
-		}
-		if (atomic_load(&m->stopping)) {
-			mmu_stop(&m->mmu);
-			machine_kick_all(m);
-			/* A vCPU parked in a barrier or a pause wakes on the broadcast. */
-			pthread_mutex_lock(&m->lock);
-			pthread_cond_broadcast(&m->changed);
-			pthread_cond_broadcast(&m->resumed);
-			pthread_mutex_unlock(&m->lock);
-		}
-		pthread_mutex_lock(&m->lock);
-	}
-	pthread_mutex_unlock(&m->lock);
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		pthread_join(m->vcpus[i].thread, NULL);
-	mmu_stop(&m->mmu);
-	m->t_end_ns = now_ns();
-	/* A last partial interval only if it is long enough to mean something. */
-	if (m->cfg.sample_ns && m->t_end_ns > last_t + m->cfg.sample_ns / 2)
-		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);
-	return 0;
-}
-
-int machine_run(struct machine *m, volatile sig_atomic_t *signalled, struct nerr *e)
-{
-	if (machine_start(m, e))
-		return -1;
-	return machine_wait(m, signalled);
 }
 
 void machine_destroy(struct machine *m)

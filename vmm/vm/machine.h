@@ -1,5 +1,6 @@
-/* A running numig VM: KVM VM, system area, vCPU threads and the memory
- * manager, built from a run config. */
+/* A numig VM: KVM VM, system area, vCPUs and the memory manager, built
+ * from a run config; and what every thread may ask of it (fail, kick,
+ * pause). The run loop that drives it is run.h. */
 #ifndef NUMIG_VMM_MACHINE_H
 #define NUMIG_VMM_MACHINE_H
 
@@ -17,35 +18,7 @@
 #include "elf.h"
 #include "hostinfo.h"
 #include "kvm.h"
-
-struct machine;
-
-enum vcpu_end {
-	VCPU_RUNNING = 0,
-	VCPU_DONE,       /* the guest called DONE */
-	VCPU_FAILED,     /* exception, triple fault, panic, bad hypercall ... */
-	VCPU_STOPPED,    /* stopped by the VMM (timeout, signal, another vCPU failed) */
-};
-
-struct machine;
-
-struct vcpu {
-	struct machine *m;
-	int id;
-	int fd;
-	int node;                    /* guest node */
-	int host_cpu;                /* pinned to, or -1 */
-	struct kvm_run *run;
-	pthread_t thread;
-	int started;
-	struct numig_mailbox *mb;
-	atomic_int end;              /* enum vcpu_end */
-	int exit_code;               /* from DONE */
-	char fail[512];
-	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
-	uint64_t consecutive_efaults;
-	atomic_int in_run;           /* inside KVM_RUN (or about to enter) */
-};
+#include "vcpu.h"
 
 struct sample {
 	double t_s;
@@ -91,14 +64,8 @@ struct machine {
 	int nr_lost_examples;
 };
 
-/* Builds everything up to the first KVM_RUN. */
+/* Builds everything up to the first KVM_RUN (running it: run.h). */
 int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e);
-/* Starts the scanner, the migration thread and the vCPU threads. */
-int machine_start(struct machine *m, struct nerr *e);
-/* Waits until every vCPU ended, the timeout, or a signal (may be NULL);
- * asks the guest to stop after the run duration. */
-int machine_wait(struct machine *m, volatile sig_atomic_t *signalled);
-int machine_run(struct machine *m, volatile sig_atomic_t *signalled, struct nerr *e);
 void machine_destroy(struct machine *m);
 
 /* Asks every vCPU to leave KVM_RUN (signal + immediate_exit). */
@@ -107,17 +74,8 @@ void machine_kick_all(struct machine *m);
  * until machine_resume_all(). */
 void machine_pause_all(void *machine);
 void machine_resume_all(void *machine);
-/* Called by a vCPU thread before each KVM_RUN: parks while paused. */
-void vcpu_park_if_paused(struct vcpu *v);
 /* Sum over vCPUs of a guest counter (counter[idx] of every mailbox). */
 uint64_t machine_sum_counter(const struct machine *m, int idx);
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e);
-void *vcpu_thread(void *arg);
-int vcpu_signals_init(struct nerr *e);
-
-/* Exit handlers (exits.c). Return 0 to re-enter, 1 when the vCPU ended. */
-int handle_io_exit(struct vcpu *v);
 
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "exits.h"
+#include "mmu/snapshot.h"
 
 static int handle_run_error(struct vcpu *v, int err)
 {
@@ -81,13 +82,16 @@ static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint6
 			uint64_t *last_guard)
 {
 	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
-	uint64_t mig = atomic_load(&m->mmu.mig.st.done);
-	uint64_t guard = atomic_load(&m->mmu.mig.st.guard_flushes);
+	struct mmu_snapshot snap;
+	uint64_t mig, guard;
 	double dt = (double)(now - *last_t) / 1e9;
 	struct sample *s;
 
 	if (dt <= 0)
 		return;
+	mmu_snapshot(&m->mmu, &snap);
+	mig = snap.done;
+	guard = snap.guard_flushes;
 	if (m->nr_samples == m->cap_samples) {
 		size_t cap = m->cap_samples ? m->cap_samples * 2 : 256;
 		struct sample *n = realloc(m->samples, cap * sizeof(*n));

@@ -87,10 +87,6 @@ int frame_alloc_run(struct pool *p, int node, uint32_t n, struct frame **out);
 
 void frame_free(struct pool *p, struct frame *f);
 
-/* Returns surplus populated free frames (above keep_free) to the host; call
- * it off the migration path. Returns the number released. */
-uint32_t pool_trim(struct pool *p);
-
 /* The frame containing guest-physical `gpa`, or NULL. */
 struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa);
 

@@ -13,7 +13,7 @@ CFLAGS  ?= -O2 -g
 # dependencies too (pkg-config --static).
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   := $(shell pkg-config $(if $(findstring -static,$(LDFLAGS)),--static) --libs libxml-2.0 2>/dev/null || echo -lxml2)
-HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude $(XML_CFLAGS) -pthread -MMD -MP
+HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I. $(XML_CFLAGS) -pthread -MMD -MP
 LDLIBS  := -lnuma $(XML_LIBS) -lpthread -lm
 ifeq ($(SAN),asan)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -28,9 +28,9 @@ GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -Iinclude -ffreestanding -nostdlib -fn
 	-mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -Wl,--build-id=none -Wl,-T,guest/rt/guest.ld
 
-VMM_SRC := $(wildcard vmm/*.c)
+VMM_SRC := $(wildcard vmm/*/*.c)
 MMU_SRC := $(wildcard mmu/*.c)
-LIB_SRC := $(filter-out vmm/main.c,$(VMM_SRC)) $(MMU_SRC)
+LIB_SRC := $(filter-out vmm/cli/main.c,$(VMM_SRC)) $(MMU_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c
@@ -51,7 +51,7 @@ BENCH_BIN := $(BUILD)/numig-bench
 .PHONY: all deps check unit integration sanitize tsan demo bench soak clean
 all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN)
 
-$(BUILD)/numig: $(BUILD)/obj/vmm/main.o $(BUILD)/libnumig.a
+$(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libnumig.a: $(LIB_OBJ)
@@ -64,7 +64,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
@@ -73,7 +73,7 @@ $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
 
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 $(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)

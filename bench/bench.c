@@ -32,8 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../mmu/stats.h"
-#include "../vmm/machine.h"
+#include "mmu/stats.h"
+#include "vmm/cli/cli.h"
+#include "vmm/vm/run.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -230,15 +231,17 @@ static uint64_t rec_count(struct lat_rec *r)
 
 /* ---- machines ----------------------------------------------------------- */
 
+/* The CLI's defaults, with what a measurement needs instead: a small
+ * guest without a working set that decides itself when it is done, a
+ * generous timeout, and no time series. */
 static void base_config(struct run_config *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->kvm_device = "/dev/kvm";
-	c->nr_vcpus = 1;
-	c->nr_nodes = 1;
+	cli_defaults(c);
 	c->mem_bytes = 64ull << 20;
+	c->ws_bytes = 0;
+	c->duration_ns = 0;
 	c->timeout_ns = 120ull * 1000000000ull;
-	c->guard = 1;
+	c->sample_ns = 0;
 }
 
 /* A guest that migrates: the CLI's default memory (256 MiB) and working set
@@ -250,10 +253,9 @@ static void mig_config(struct run_config *c, int vcpus, double rate, int stw)
 	c->nr_vcpus = vcpus;
 	c->mem_bytes = 256 * MIB;
 	c->ws_bytes = 64 * MIB;
-	c->migrate_rate = rate;
-	c->pattern = SCHED_PINGPONG;
-	c->stop_the_world = stw;
-	c->seed = 1;
+	c->mmu.migrate.rate_per_s = rate;
+	c->mmu.migrate.pattern = SCHED_PINGPONG;
+	c->mmu.stop_the_world = stw;
 }
 
 static int set_guest(struct run_config *c, const char *guest)
@@ -911,7 +913,7 @@ static void bench_batched(void)
 
 /* ---- batched migration ------------------------------------------------------ */
 
-/* Real migrations by the migration thread with cfg.migrate_batch = K
+/* Real migrations by the migration thread with cfg.mmu.migrate_batch = K
  * (--migrate-batch K): the set-up of the migration section (hammer, 2 vCPUs,
  * 32 x 2 MiB working set, 200 pages/s, 0.3 s warm-up, 1.2 s window, a cold
  * memcpy measurement before and after each run) on a guest with two nodes,
@@ -953,8 +955,8 @@ static void bench_batch_mig(void)
 			double c0 = memcpy_cold_ns();
 
 			mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
-			c.nr_nodes = BMIG_NODES;
-			c.migrate_batch = ks[k];
+			c.mmu.nr_nodes = BMIG_NODES;
+			c.mmu.migrate_batch = ks[k];
 			if (run_window(&m, &c, "hammer", MIG_WARM, MIG_WIN, &w)) {
 				fail_section("batched migration");
 				return;
@@ -972,8 +974,8 @@ static void bench_batch_mig(void)
 			machine_destroy(&m);
 
 			mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
-			c.nr_nodes = BMIG_NODES;
-			c.migrate_batch = ks[k];
+			c.mmu.nr_nodes = BMIG_NODES;
+			c.mmu.migrate_batch = ks[k];
 			if (run_onoff(&m, &c, BMIG_PHASE_MS, BMIG_PHASES, BMIG_PER_ON, &o)) {
 				fail_section("batched migration (slowdown)");
 				return;

@@ -1,11 +1,31 @@
-/* Huge-page migration engine (migrate.h). Each phase is its own function so
- * the path reads top to bottom like the race description. */
+/* Huge-page migration engine (migrate.h). The file reads in the order a
+ * migration runs, the order of the race in docs/design.md "The engine":
+ *
+ *   1 isolate  2 allocate targets  3 lazy-flush guard / unmap  4 copy
+ *   5 switch  6 release
+ *
+ * then the undo paths, then the driver that times each phase at its call. */
 #include "migrate.h"
 
 #include <errno.h>
 #include <string.h>
 
-int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard)
+#include "inject.h"
+
+/* One page of a batch, through the phases. */
+struct mig_item {
+	struct ws_page *pg;
+	int target;
+	struct frame *old, *new;
+	int was_present;
+	int held;          /* old frame write-protected by us */
+	enum mig_status status;
+};
+
+static void putback_page(struct ws_page *pg, int was_present);
+
+int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
+		  const struct mig_hooks *hooks)
 {
 	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
 				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
@@ -14,7 +34,9 @@ int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct t
 	m->ws = ws;
 	m->pool = pool;
 	m->tlb = tlb;
-	m->guard = guard;
+	m->cfg = cfg;
+	if (hooks)
+		m->hooks = *hooks;
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		if (lat_rec_init(recs[i], 1 << 20))
 			return -1;
@@ -30,9 +52,11 @@ void migrator_destroy(struct migrator *m)
 		lat_rec_free(recs[i]);
 }
 
-/* Phase 1: take the page out of use. Its leaf is cleared so that a vCPU that
- * walks the tables from now on faults and waits for this migration. Returns
- * the old leaf, or 0 when the page is already migrating. */
+/* ---- 1. isolate ------------------------------------------------------------ */
+
+/* Takes the page out of use. Its leaf is cleared so that a vCPU that walks
+ * the tables from now on faults and waits for this migration. Returns the
+ * old leaf, or 0 when the page is already migrating. */
 static uint64_t isolate_page(struct ws_page *pg, int *was_present)
 {
 	uint64_t old;
@@ -50,74 +74,22 @@ static uint64_t isolate_page(struct ws_page *pg, int *was_present)
 	return old | 1; /* never 0, even for a leaf that was not present */
 }
 
-/* Undo of isolate_page() for an abort: the page keeps its frame. */
-static void putback_page(struct ws_page *pg, int was_present)
+static void isolate_pages(struct migrator *m, struct mig_item *it, size_t n)
 {
-	pthread_mutex_lock(&pg->lock);
-	if (was_present)
-		pte_set_present(pg->leaf);
-	atomic_store(&pg->state, was_present ? PAGE_PRESENT : PAGE_HINTING);
-	atomic_fetch_add(&pg->seq, 1);
-	pthread_cond_broadcast(&pg->changed);
-	pthread_mutex_unlock(&pg->lock);
-}
-
-/* Test hook (--inject): decides once whether this copy is the faulty one. */
-static int inject_due(struct migrator *m, uint64_t nr)
-{
-	int expected = 0;
-
-	if (m->inject == INJECT_NONE || nr < m->inject_after)
-		return 0;
-	return atomic_compare_exchange_strong(&m->injected, &expected, 1);
-}
-
-/* The first line of a sub-page (the slots of the first vCPUs) whose content
- * in the target frame differs from the source: skipping it loses data. */
-static uint64_t line_to_skip(const struct frame *new, const struct frame *old)
-{
-	for (uint64_t off = 3 * 4096; off < FRAME_SIZE; off += 4096)
-		if (memcmp(new->hva + off, old->hva + off, 64) != 0)
-			return off;
-	return 3 * 4096;
-}
-
-/* Phase 4: the copy. */
-static void copy_frame(struct migrator *m, struct ws_page *pg, struct frame *new, struct frame *old, uint64_t nr)
-{
-	if (inject_due(m, nr)) {
-		m->injected_page = pg->index;
-		if (m->inject == INJECT_SKIP_COPY_LINE) {
-			uint64_t off = line_to_skip(new, old);
-
-			m->injected_offset = off;
-			memcpy(new->hva, old->hva, off);
-			memcpy(new->hva + off + 64, old->hva + off + 64, FRAME_SIZE - off - 64);
-		} else {
-			/* One bit pattern flipped in a fill word of sub-page 7. */
-			m->injected_offset = 7 * 4096 + 2048 + 5;
-			memcpy(new->hva, old->hva, FRAME_SIZE);
-			new->hva[m->injected_offset] ^= 0x5a;
+	for (size_t i = 0; i < n; i++) {
+		it[i].status = MIG_DONE;
+		it[i].held = 0;
+		it[i].new = NULL;
+		if (!isolate_page(it[i].pg, &it[i].was_present)) {
+			it[i].status = MIG_BUSY;
+			atomic_fetch_add(&m->st.busy, 1);
+			continue;
 		}
-	} else {
-		memcpy(new->hva, old->hva, FRAME_SIZE);
+		it[i].old = it[i].pg->frame;
 	}
-	atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
 }
 
-/* Phase 5: point the leaf at the new frame, present again. */
-static void switch_leaf(struct ws_page *pg, struct frame *new)
-{
-	pthread_mutex_lock(&pg->lock);
-	pte_switch_frame(pg->leaf, new->gpa);
-	pg->frame = new;
-	atomic_store(&pg->state, PAGE_PRESENT);
-	atomic_fetch_add(&pg->migrations, 1);
-	atomic_fetch_add(&pg->seq, 1); /* even: done */
-	pthread_cond_broadcast(&pg->changed);
-	pthread_mutex_unlock(&pg->lock);
-}
-
+/* ---- 2. allocate targets --------------------------------------------------- */
 
 static int frame_huge_or_collapsed(struct migrator *m, struct frame *f)
 {
@@ -143,18 +115,9 @@ static int frames_huge(struct migrator *m, struct frame *old, struct frame *new)
 	return frame_huge_or_collapsed(m, old) && frame_huge_or_collapsed(m, new);
 }
 
-/* One page of a batch, through the phases. */
-struct mig_item {
-	struct ws_page *pg;
-	int target;
-	struct frame *old, *new;
-	int was_present;
-	int held;          /* old frame write-protected by us */
-	enum mig_status status;
-};
-
-/* Phase 2: target frames. A contiguous run when the whole batch goes to one
- * node, so that the next batched invalidation of these pages is one call. */
+/* A contiguous run when the whole batch goes to one node, so that the next
+ * batched invalidation of these pages is one call. A page without a target
+ * is put back. */
 static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 {
 	struct frame *run[MIG_BATCH_MAX];
@@ -185,8 +148,8 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 			it[i].status = MIG_ABORT_NOMEM;
 			atomic_fetch_add(&m->st.aborted_nomem, 1);
 		} else if (!frames_huge(m, it[i].old, it[i].new)) {
-			/* Host safety (DESIGN.md 2.4): only move between frames that
-			 * are one host huge page each. */
+			/* Host safety (docs/design.md "Host safety"): only move
+			 * between frames that are one host huge page each. */
 			frame_free(m->pool, it[i].new);
 			it[i].new = NULL;
 			it[i].status = MIG_ABORT_NOT_HUGE;
@@ -197,9 +160,12 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 	}
 }
 
-/* Phase 3 for the whole batch: one invalidation of every old frame that a
- * vCPU may still reach. Returns 0 or -errno. */
-static int unmap_old_frames(struct migrator *m, struct mig_item *it, size_t n, size_t *nr_held)
+/* ---- 3. lazy-flush guard and unmap ----------------------------------------- */
+
+/* One invalidation of every old frame a vCPU may still reach, for the whole
+ * batch; the frames stay write-protected (held) until release. Returns 0 or
+ * -errno. */
+static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, size_t n, size_t *nr_held)
 {
 	struct frame *inval[MIG_BATCH_MAX];
 	size_t k = 0;
@@ -209,9 +175,10 @@ static int unmap_old_frames(struct migrator *m, struct mig_item *it, size_t n, s
 		if (it[i].status != MIG_DONE)
 			continue;
 		if (atomic_load(&it[i].pg->stale)) {
-			/* The leaf was changed with its flush deferred: vCPUs may hold
-			 * translations of the old frame and write it during the copy. */
-			if (!m->guard) {
+			/* The guard: the leaf was changed with its flush deferred,
+			 * so vCPUs may hold translations of the old frame and write
+			 * it during the copy. */
+			if (!m->cfg->guard) {
 				atomic_fetch_add(&m->st.guard_skipped, 1);
 				continue;
 			}
@@ -240,13 +207,83 @@ static int unmap_old_frames(struct migrator *m, struct mig_item *it, size_t n, s
 	return 0;
 }
 
+/* ---- 4. copy --------------------------------------------------------------- */
+
+/* Bracketed so that a concurrent batched flush never write-protects the
+ * target under the copy (docs/design.md "Invalidation"). */
+static void copy_frame(struct migrator *m, struct mig_item *it)
+{
+	tlb_begin_vmm_write(m->tlb, it->new);
+	if (!inject_copy(m, it->pg, it->new, it->old, atomic_fetch_add(&m->started, 1)))
+		memcpy(it->new->hva, it->old->hva, FRAME_SIZE);
+	tlb_end_vmm_write(m->tlb, it->new);
+	atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
+}
+
+/* ---- 5. switch ------------------------------------------------------------- */
+
+/* The leaf points at the new frame, present again; waiters wake. */
+static void switch_leaf(struct ws_page *pg, struct frame *new)
+{
+	pthread_mutex_lock(&pg->lock);
+	pte_switch_frame(pg->leaf, new->gpa);
+	pg->frame = new;
+	atomic_store(&pg->state, PAGE_PRESENT);
+	atomic_fetch_add(&pg->migrations, 1);
+	atomic_fetch_add(&pg->seq, 1); /* even: done */
+	pthread_cond_broadcast(&pg->changed);
+	pthread_mutex_unlock(&pg->lock);
+}
+
+/* ---- 6. release ------------------------------------------------------------ */
+
+/* Drops the write-protect holds (one host call per contiguous run) and
+ * returns the old frames to the pool. If the holds cannot be dropped, the
+ * held frames stay out of the pool: a write-protected frame must never
+ * become a copy target. */
+static void release_old_frames(struct migrator *m, struct mig_item *it, size_t n)
+{
+	struct frame *held[MIG_BATCH_MAX];
+	size_t nr_held = 0;
+	int failed;
+
+	for (size_t i = 0; i < n; i++)
+		if (it[i].status == MIG_DONE && it[i].held)
+			held[nr_held++] = it[i].old;
+	failed = nr_held && tlb_release_frames(m->tlb, held, nr_held) != 0;
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		if (failed && it[i].held) {
+			atomic_fetch_add(&m->st.release_failed, 1);
+			continue;
+		}
+		frame_free(m->pool, it[i].old);
+	}
+}
+
+/* ---- undo ------------------------------------------------------------------ */
+
+/* Undo of isolate_page() for an abort: the page keeps its frame. */
+static void putback_page(struct ws_page *pg, int was_present)
+{
+	pthread_mutex_lock(&pg->lock);
+	if (was_present)
+		pte_set_present(pg->leaf);
+	atomic_store(&pg->state, was_present ? PAGE_PRESENT : PAGE_HINTING);
+	atomic_fetch_add(&pg->seq, 1);
+	pthread_cond_broadcast(&pg->changed);
+	pthread_mutex_unlock(&pg->lock);
+}
+
+/* The invalidation failed: every page of the batch keeps its old frame. */
 static void abort_batch(struct migrator *m, struct mig_item *it, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (it[i].status != MIG_DONE)
 			continue;
-		if (it[i].held)
-			tlb_release(m->tlb, it[i].old);
+		if (it[i].held && tlb_release(m->tlb, it[i].old))
+			atomic_fetch_add(&m->st.release_failed, 1);
 		frame_free(m->pool, it[i].new);
 		putback_page(it[i].pg, it[i].was_present);
 		it[i].status = MIG_ERROR;
@@ -254,70 +291,66 @@ static void abort_batch(struct migrator *m, struct mig_item *it, size_t n)
 	}
 }
 
+/* ---- the driver ------------------------------------------------------------ */
+
+/* Per page: the batch's shared phases are divided among its pages; copy and
+ * switch are timed per page. */
 static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, enum mig_reason why)
 {
-	uint64_t t0 = now_ns(), t1, t2, t3, t5, t6;
-	struct frame *release[MIG_BATCH_MAX];
-	size_t done = 0, nr_held = 0, nr_release = 0;
+	uint64_t t_start = now_ns(), t, t_isolate, t_alloc, t_guard, t_release;
+	size_t done = 0, nr_held = 0;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		it[i].status = MIG_DONE;
-		it[i].held = 0;
-		it[i].new = NULL;
-		if (!isolate_page(it[i].pg, &it[i].was_present)) {
-			it[i].status = MIG_BUSY;
-			atomic_fetch_add(&m->st.busy, 1);
-			continue;
-		}
-		it[i].old = it[i].pg->frame;
-	}
-	t1 = now_ns();
+	t = now_ns();
+	isolate_pages(m, it, n);
+	t_isolate = now_ns() - t;
+
+	t = now_ns();
 	alloc_targets(m, it, n);
-	t2 = now_ns();
-	rc = unmap_old_frames(m, it, n, &nr_held);
-	t3 = now_ns();
+	t_alloc = now_ns() - t;
+
+	t = now_ns();
+	rc = lazy_flush_guard_and_unmap(m, it, n, &nr_held);
+	t_guard = now_ns() - t;
 	if (rc) {
 		abort_batch(m, it, n);
 		errno = -rc;
 		return 0;
 	}
+
 	for (size_t i = 0; i < n; i++) {
-		uint64_t a, b, c;
+		uint64_t t_copy, t_switch;
 
 		if (it[i].status != MIG_DONE)
 			continue;
-		a = now_ns();
-		tlb_begin_vmm_write(m->tlb, it[i].new);
-		copy_frame(m, it[i].pg, it[i].new, it[i].old, atomic_fetch_add(&m->started, 1));
-		tlb_end_vmm_write(m->tlb, it[i].new);
-		b = now_ns();
+		t = now_ns();
+		copy_frame(m, &it[i]);
+		t_copy = now_ns() - t;
+
+		t = now_ns();
 		switch_leaf(it[i].pg, it[i].new);
-		c = now_ns();
-		lat_rec_add(&m->st.copy, b - a);
-		lat_rec_add(&m->st.sw, c - b);
-		if (it[i].held)
-			release[nr_release++] = it[i].old;
+		t_switch = now_ns() - t;
+
+		lat_rec_add(&m->st.copy, t_copy);
+		lat_rec_add(&m->st.sw, t_switch);
 		done++;
 	}
-	t5 = now_ns();
-	if (nr_release)
-		tlb_release_frames(m->tlb, release, nr_release);
-	for (size_t i = 0; i < n; i++)
-		if (it[i].status == MIG_DONE)
-			frame_free(m->pool, it[i].old);
-	t6 = now_ns();
+
+	t = now_ns();
+	release_old_frames(m, it, n);
+	t_release = now_ns() - t;
+
 	if (!done)
 		return 0;
-	/* Per page: a batch's shared phases are divided among its pages. */
-	lat_rec_add(&m->st.isolate, (t1 - t0) / n);
-	lat_rec_add(&m->st.alloc, (t2 - t1) / n);
+	lat_rec_add(&m->st.isolate, t_isolate / n);
+	lat_rec_add(&m->st.alloc, t_alloc / n);
 	if (nr_held)
-		lat_rec_add(&m->st.guard, (t3 - t2) / nr_held);
-	lat_rec_add(&m->st.release, (t6 - t5) / done);
+		lat_rec_add(&m->st.guard, t_guard / nr_held);
+	lat_rec_add(&m->st.release, t_release / done);
+	t = now_ns() - t_start;
 	for (size_t i = 0; i < done; i++)
-		lat_rec_add(&m->st.total, (t6 - t0) / done);
-	lat_rec_add(&m->st.batch_total, t6 - t0);
+		lat_rec_add(&m->st.total, t / done);
+	lat_rec_add(&m->st.batch_total, t);
 	atomic_fetch_add(&m->st.done, done);
 	atomic_fetch_add(&m->st.by_reason[why], done);
 	return done;
@@ -327,9 +360,9 @@ size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int 
 			  enum mig_reason why, enum mig_status *status)
 {
 	struct mig_item it[MIG_BATCH_MAX];
-	int stw = m->stop_the_world && m->pause_all && m->resume_all;
+	int stw = m->cfg->stop_the_world && m->hooks.pause_all && m->hooks.resume_all;
 	size_t done;
-	uint64_t t0;
+	uint64_t t;
 
 	if (n > MIG_BATCH_MAX)
 		n = MIG_BATCH_MAX;
@@ -338,13 +371,13 @@ size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int 
 		it[i].target = targets[i];
 	}
 	if (stw) {
-		t0 = now_ns();
-		m->pause_all(m->hook_ctx);
-		lat_rec_add(&m->pause, now_ns() - t0);
+		t = now_ns();
+		m->hooks.pause_all(m->hooks.ctx);
+		lat_rec_add(&m->pause, now_ns() - t);
 	}
 	done = migrate_batch(m, it, n, why);
 	if (stw)
-		m->resume_all(m->hook_ctx);
+		m->hooks.resume_all(m->hooks.ctx);
 	if (status)
 		for (size_t i = 0; i < n; i++)
 			status[i] = it[i].status;

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "pool.h"
 #include "stats.h"
 #include "tlb.h"
@@ -28,12 +29,6 @@ enum mig_status {
 	MIG_BUSY,         /* another migration of the page is in flight */
 	MIG_ERROR,        /* a host call failed: page restored, see errno */
 	MIG_ABORT_NOT_HUGE, /* a frame is not one host huge page and could not be collapsed */
-};
-
-enum mig_inject {
-	INJECT_NONE,
-	INJECT_CORRUPT_COPY,   /* flip one byte of one copy */
-	INJECT_SKIP_COPY_LINE, /* leave one 64-byte line of one copy uncopied */
 };
 
 /* Most pages one migrate_huge_pages() call moves. */
@@ -55,30 +50,34 @@ struct mig_stats {
 	atomic_uint_fast64_t eager_unmaps;       /* leaf was present: invalidated at once */
 	atomic_uint_fast64_t no_invalidation;    /* already unreachable: nothing to do */
 	atomic_uint_fast64_t bytes_copied;
+	atomic_uint_fast64_t release_failed;     /* old frames left write-protected, kept out of the pool */
+};
+
+/* Stop-the-world baseline (what a naive VMM does, cfg->stop_the_world):
+ * every vCPU is paused around each migration. The VMM provides the hooks. */
+struct mig_hooks {
+	void (*pause_all)(void *ctx);
+	void (*resume_all)(void *ctx);
+	void *ctx;
 };
 
 struct migrator {
 	struct ws *ws;
 	struct pool *pool;
 	struct tlb *tlb;
-	int guard;                    /* 0 only with --no-guard (UNSAFE) */
-	enum mig_inject inject;
-	uint64_t inject_after;        /* inject into the first migration after this many */
+	const struct mmu_config *cfg; /* guard, stop_the_world, inject: read at each migration */
+	struct mig_hooks hooks;
 	atomic_uint_fast64_t started;
 	atomic_int injected;
 	uint32_t injected_page;       /* where the injection went */
 	uint64_t injected_offset;
 	struct mig_stats st;
-	/* Stop-the-world baseline (what a naive VMM does): every vCPU is
-	 * paused around each migration. The VMM provides the hooks. */
-	int stop_the_world;
-	void (*pause_all)(void *ctx);
-	void (*resume_all)(void *ctx);
-	void *hook_ctx;
 	struct lat_rec pause;         /* time to get every vCPU out of the guest */
 };
 
-int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, int guard);
+/* `cfg` must outlive the migrator; `hooks` may be NULL. */
+int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
+		  const struct mig_hooks *hooks);
 void migrator_destroy(struct migrator *m);
 
 /* Migrates `pg` to a new frame on guest node `target` (the same node is

@@ -12,27 +12,36 @@ static int initial_node(uint32_t page, uint32_t pages, int nodes)
 	return (int)((uint64_t)page * (uint64_t)nodes / pages);
 }
 
-int mmu_init(struct mmu *m, const struct mmu_config *cfg, struct nerr *e)
+bool mmu_migrates(const struct mmu_config *c)
 {
+	return c->scan_period_ns || c->migrate.rate_per_s > 0 || (c->hint_migrate && c->nr_nodes > 1);
+}
+
+int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layout *layout,
+	     const struct mig_hooks *hooks, struct nerr *e)
+{
+	const struct mmu_layout *l = layout;
 	int *nodes = NULL;
 
 	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
-	if (pt_init(&m->pt, cfg->sys_mem, cfg->pt_lo, cfg->pt_hi, e))
+	m->layout = *layout;
+	cfg = &m->cfg; /* the parts keep pointers to the mmu's own copy */
+	if (pt_init(&m->pt, l->sys_mem, l->pt_lo, l->pt_hi, e))
 		return -1;
-	for (uint64_t a = 0; a < cfg->identity_bytes; a += PT_HUGE)
+	for (uint64_t a = 0; a < l->identity_bytes; a += PT_HUGE)
 		if (pt_map_2m(&m->pt, a, a, PTE_LEAF_2M, e))
 			return -1;
-	if (pool_create(&m->pool, cfg->nr_nodes, cfg->bytes_per_node, cfg->host_node_of, cfg->hugetlb, e))
+	if (pool_create(&m->pool, cfg->nr_nodes, l->bytes_per_node, l->host_node_of, cfg->hugetlb, e))
 		return -1;
 	m->have_pool = 1;
-	nodes = calloc(cfg->ws_pages ? cfg->ws_pages : 1, sizeof(*nodes));
+	nodes = calloc(l->ws_pages ? l->ws_pages : 1, sizeof(*nodes));
 	if (!nodes)
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory");
-	for (uint32_t i = 0; i < cfg->ws_pages; i++)
-		nodes[i] = initial_node(i, cfg->ws_pages, cfg->nr_nodes);
+	for (uint32_t i = 0; i < l->ws_pages; i++)
+		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes);
 	m->have_ws = 1;
-	if (ws_create(&m->ws, &m->pt, &m->pool, cfg->ws_base, cfg->ws_pages, nodes, e)) {
+	if (ws_create(&m->ws, &m->pt, &m->pool, l->ws_base, l->ws_pages, nodes, e)) {
 		free(nodes);
 		return -1;
 	}
@@ -40,29 +49,22 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, struct nerr *e)
 	if (tlb_init(&m->tlb))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for invalidation statistics");
 	m->have_tlb = 1;
-	if (migrator_init(&m->mig, &m->ws, &m->pool, &m->tlb, cfg->guard))
+	if (migrator_init(&m->mig, &m->ws, &m->pool, &m->tlb, cfg, hooks))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for migration statistics");
-	m->mig.inject = cfg->inject;
-	m->mig.inject_after = cfg->inject_after;
 	m->have_mig = 1;
 	if (lat_rec_init(&m->faults.stall, 1 << 20))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for fault statistics");
-	if (page_queue_init(&m->marked, cfg->ws_pages ? cfg->ws_pages : 1))
+	if (page_queue_init(&m->marked, l->ws_pages ? l->ws_pages : 1))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for the marked-page queue");
 	m->have_queue = 1;
-	if (scanner_init(&m->scan, &m->ws, &m->tlb, cfg->migrate_rate > 0 ? &m->marked : NULL,
+	if (scanner_init(&m->scan, &m->ws, &m->tlb, cfg->migrate.rate_per_s > 0 ? &m->marked : NULL,
 			 cfg->scan_period_ns, cfg->scan_size, cfg->lazy_delay_ns))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for the scanner");
 	m->have_scan = 1;
 	m->sched.mig = &m->mig;
 	m->sched.ws = &m->ws;
 	m->sched.marked = cfg->scan_period_ns ? &m->marked : NULL;
-	m->sched.rate_per_s = cfg->migrate_rate;
-	m->sched.batch = cfg->migrate_batch ? cfg->migrate_batch : 1;
-	m->sched.pattern = cfg->pattern;
-	m->sched.to_node = cfg->to_node;
-	m->sched.nr_nodes = cfg->nr_nodes;
-	m->sched.seed = cfg->seed;
+	m->sched.cfg = cfg;
 	return 0;
 }
 
@@ -85,11 +87,6 @@ void mmu_destroy(struct mmu *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int migrations_possible(const struct mmu_config *c)
-{
-	return c->ws_pages && (c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1));
-}
-
 /* Populating a free frame costs a huge-page allocation and zeroing (~0.2 ms
  * on bare metal, ~5 ms measured on the nested CI host): keep that off the
  * migration path. */
@@ -105,14 +102,32 @@ static void *keeper_main(void *arg)
 	return NULL;
 }
 
+static void measure_placement(struct mmu *m, struct placement *out)
+{
+	for (int g = 0; g < m->pool.nr_nodes; g++)
+		pool_measure_placement(&m->pool, g, &out[g]);
+}
+
+void mmu_measure_placement_after(struct mmu *m)
+{
+	measure_placement(m, m->placed_after);
+}
+
 int mmu_start(struct mmu *m, struct nerr *e)
 {
-	if (migrations_possible(&m->cfg)) {
+	int populate = m->ws.nr_pages && mmu_migrates(&m->cfg);
+
+	if (populate) {
 		/* Measurement runs: the guest's first touch of a page would
 		 * otherwise populate it (~4.5 ms on a nested host) while pages
 		 * migrate, and show up in the tails. */
 		ws_populate(&m->ws);
 		pool_refill(&m->pool, UINT32_MAX);
+	}
+	/* Only memory that is really populated can be placed: measure now,
+	 * before the keeper thread changes what is populated. */
+	measure_placement(m, m->placed_before);
+	if (populate) {
 		atomic_store(&m->keeper_stop, 0);
 		if (pthread_create(&m->keeper, NULL, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
@@ -120,7 +135,7 @@ int mmu_start(struct mmu *m, struct nerr *e)
 	}
 	if (m->cfg.scan_period_ns && scanner_start(&m->scan))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the scanner thread");
-	if (m->cfg.migrate_rate > 0 && schedule_start(&m->sched))
+	if (m->cfg.migrate.rate_per_s > 0 && schedule_start(&m->sched))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the migration thread");
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "migrate.h"
 #include "policy.h"
 #include "pool.h"
@@ -16,29 +17,17 @@
 #include "tlb.h"
 #include "ws.h"
 
-struct mmu_config {
-	int nr_nodes;
+/* Where the mmu's memory lives: derived by the machine that hosts it. */
+struct mmu_layout {
 	uint64_t bytes_per_node;
 	int host_node_of[POOL_MAX_NODES];
-	int hugetlb;
 	uint32_t ws_pages;
 	uint8_t *sys_mem;              /* host address of guest-physical 0 */
 	uint64_t pt_lo, pt_hi;         /* table pages */
 	uint64_t identity_bytes;       /* identity-mapped system area */
 	uint64_t ws_base;
-	int guard;
-	enum mig_inject inject;
-	uint64_t inject_after;
-	int hint_migrate;              /* hinting faults move pages to the vCPU's node */
-	uint64_t scan_period_ns;       /* 0: no scanner */
-	uint32_t scan_size;
-	uint64_t lazy_delay_ns;
-	double migrate_rate;           /* 0: no migration thread */
-	uint32_t migrate_batch;        /* pages per batch of the migration thread */
-	enum sched_pattern pattern;
-	int to_node;
-	uint64_t seed;
 };
+
 
 struct fault_stats {
 	struct lat_rec stall;          /* vCPU stall per resolved fault */
@@ -47,6 +36,7 @@ struct fault_stats {
 
 struct mmu {
 	struct mmu_config cfg;
+	struct mmu_layout layout;
 	struct pool pool;
 	struct pt pt;
 	struct ws ws;
@@ -60,14 +50,23 @@ struct mmu {
 	atomic_int keeper_stop;
 	int keeper_running;
 	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan;
+	struct placement placed_before[POOL_MAX_NODES]; /* measured by mmu_start */
+	struct placement placed_after[POOL_MAX_NODES];  /* mmu_measure_placement_after() */
 };
 
-int mmu_init(struct mmu *m, const struct mmu_config *cfg, struct nerr *e);
+/* Everything the mmu is told comes in here: the user's settings, the
+ * machine's layout, and the stop-the-world hooks (may be NULL). */
+int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layout *layout,
+	     const struct mig_hooks *hooks, struct nerr *e);
 void mmu_destroy(struct mmu *m);
 
-/* Starts / stops the scanner and the migration thread. */
+/* Starts / stops the scanner and the migration thread. mmu_start first
+ * populates what a measurement run needs, then measures where each node's
+ * memory is (the "before" placement). */
 int mmu_start(struct mmu *m, struct nerr *e);
 void mmu_stop(struct mmu *m);
+/* Measures the "after" placement; call it once the vCPUs have ended. */
+void mmu_measure_placement_after(struct mmu *m);
 
 enum fault_outcome { FAULT_RESOLVED, FAULT_NOT_OURS, FAULT_ERROR };
 

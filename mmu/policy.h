@@ -11,6 +11,13 @@ enum sched_pattern {
 	SCHED_TO_NODE,  /* to one fixed node */
 };
 
+/* --migrate: how fast the migration thread moves pages, and where to. */
+struct migrate_spec {
+	double rate_per_s;            /* migrations per second; 0: no migration thread */
+	enum sched_pattern pattern;
+	int to_node;                  /* for SCHED_TO_NODE, else -1 */
+};
+
 /* NUMA hinting fault: the node the page should move to, or -1 to leave it
  * where it is (it is already local to the faulting vCPU). */
 int policy_hint_target(int page_node, int vcpu_node);

@@ -324,33 +324,6 @@ void frame_free(struct pool *p, struct frame *f)
 	pthread_mutex_unlock(&np->lock);
 }
 
-uint32_t pool_trim(struct pool *p)
-{
-	uint32_t released = 0;
-
-	if (p->hugetlb)
-		return 0; /* hugetlb pages are reserved anyway: nothing to give back */
-	for (int g = 0; g < p->nr_nodes; g++) {
-		struct node_pool *np = &p->node[g];
-
-		pthread_mutex_lock(&np->lock);
-		for (uint32_t i = 0; i < np->nr_frames && np->nr_populated_free > p->keep_free; i++) {
-			struct frame *f = &np->frames[np->nr_frames - 1 - i];
-
-			if (f->in_use || !f->populated || f->ro_holds)
-				continue;
-			if (madvise(f->hva, FRAME_SIZE, MADV_DONTNEED) == 0) {
-				f->populated = 0;
-				np->nr_populated_free--;
-				np->trims++;
-				released++;
-			}
-		}
-		pthread_mutex_unlock(&np->lock);
-	}
-	return released;
-}
-
 struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa)
 {
 	for (int g = 0; g < p->nr_nodes; g++) {

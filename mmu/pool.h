@@ -62,7 +62,7 @@ struct node_pool {
 	uint32_t hint;           /* where the next search for free frames starts */
 	struct frame *frames;
 	pthread_mutex_t lock;
-	uint64_t allocs, frees, alloc_failures, populations, trims, collapse_ok, collapse_failed;
+	uint64_t allocs, frees, alloc_failures, populations, collapse_ok, collapse_failed;
 };
 
 /* Where one guest node's frames are in host memory, measured without
@@ -122,10 +122,6 @@ uint32_t pool_refill(struct pool *p, uint32_t max);
 int frame_alloc_run(struct pool *p, int node, uint32_t n, struct frame **out);
 
 void frame_free(struct pool *p, struct frame *f);
-
-/* Returns surplus populated free frames (above keep_free) to the host; call
- * it off the migration path. Returns the number released. */
-uint32_t pool_trim(struct pool *p);
 
 /* The frame containing guest-physical `gpa`, or NULL. */
 struct frame *pool_frame_of_gpa(struct pool *p, uint64_t gpa);

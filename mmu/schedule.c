@@ -7,6 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
+uint32_t schedule_batch_pages(const struct mig_schedule *s)
+{
+	uint32_t b = s->cfg->migrate_batch;
+
+	return b < 1 ? 1 : b > MIG_BATCH_MAX ? MIG_BATCH_MAX : b;
+}
+
 enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 {
 	struct ws_page *pg;
@@ -26,7 +33,7 @@ enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 	pthread_mutex_lock(&pg->lock);
 	cur = pg->frame->node;
 	pthread_mutex_unlock(&pg->lock);
-	target = policy_schedule_target(s->pattern, s->to_node, cur, s->nr_nodes, rng);
+	target = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur, s->cfg->nr_nodes, rng);
 	atomic_fetch_add(&s->attempted, 1);
 	return migrate_huge_page(s->mig, pg, target, why);
 }
@@ -35,7 +42,7 @@ size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
 {
 	struct ws_page *pages[MIG_BATCH_MAX];
 	int targets[MIG_BATCH_MAX];
-	uint32_t k = s->batch < MIG_BATCH_MAX ? s->batch : MIG_BATCH_MAX, n = 0, idx, start;
+	uint32_t k = schedule_batch_pages(s), n = 0, idx, start;
 	enum mig_reason why = MIG_REASON_SCHEDULE;
 
 	if (!s->ws->nr_pages)
@@ -65,7 +72,7 @@ size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
 		pthread_mutex_lock(&pages[i]->lock);
 		cur = pages[i]->frame->node;
 		pthread_mutex_unlock(&pages[i]->lock);
-		targets[i] = policy_schedule_target(s->pattern, s->to_node, cur, s->nr_nodes, rng);
+		targets[i] = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur, s->cfg->nr_nodes, rng);
 	}
 	atomic_fetch_add(&s->attempted, n);
 	return migrate_huge_pages(s->mig, pages, targets, n, why, NULL);
@@ -79,8 +86,9 @@ static void *schedule_main(void *arg)
 	 * busy threads than CPUs, a higher CFS weight lets it preempt a vCPU
 	 * instead of waiting for a time slice. Best effort (needs CAP_SYS_NICE). */
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), -10);
-	uint64_t rng = s->seed ? s->seed : 1, start = now_ns(), n = 0, total = 0;
-	double interval_ns = 1e9 / s->rate_per_s;
+	uint64_t rng = s->cfg->seed ? s->cfg->seed : 1, start = now_ns(), n = 0, total = 0;
+	double interval_ns = 1e9 / s->cfg->migrate.rate_per_s;
+	uint32_t batch = schedule_batch_pages(s);
 
 	while (!atomic_load(&s->stop) && (!s->max_migrations || total < s->max_migrations)) {
 		uint64_t due = start + (uint64_t)((double)n * interval_ns), t = now_ns();
@@ -94,10 +102,10 @@ static void *schedule_main(void *arg)
 			start = t;
 			n = 0;
 		}
-		if (s->batch > 1) {
+		if (batch > 1) {
 			schedule_batch_step(s, &rng);
-			n += s->batch;
-			total += s->batch;
+			n += batch;
+			total += batch;
 		} else {
 			schedule_step(s, &rng);
 			n++;
@@ -109,7 +117,7 @@ static void *schedule_main(void *arg)
 
 int schedule_start(struct mig_schedule *s)
 {
-	if (s->rate_per_s <= 0 || !s->ws->nr_pages)
+	if (s->cfg->migrate.rate_per_s <= 0 || !s->ws->nr_pages)
 		return 0;
 	atomic_store(&s->stop, 0);
 	if (pthread_create(&s->thread, NULL, schedule_main, s))

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "migrate.h"
 #include "policy.h"
 #include "scan.h"
@@ -16,18 +17,16 @@ struct mig_schedule {
 	struct migrator *mig;
 	struct ws *ws;
 	struct page_queue *marked;   /* scanner-marked pages go first; may be NULL */
-	double rate_per_s;
-	enum sched_pattern pattern;
-	int to_node;
-	int nr_nodes;
-	uint64_t seed;
+	const struct mmu_config *cfg; /* migrate (rate, pattern, to_node), migrate_batch, nr_nodes, seed */
 	uint64_t max_migrations;     /* 0 = until stopped */
-	uint32_t batch;              /* pages per batch (1 = one at a time) */
 	atomic_int stop;
 	pthread_t thread;
 	int running;
 	atomic_uint_fast64_t attempted, from_marked, behind;
 };
+
+/* Pages per batch: 1 (one at a time) up to MIG_BATCH_MAX. */
+uint32_t schedule_batch_pages(const struct mig_schedule *s);
 
 int schedule_start(struct mig_schedule *s);
 void schedule_stop(struct mig_schedule *s);
@@ -36,7 +35,7 @@ void schedule_stop(struct mig_schedule *s);
  * migrate it. */
 enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng);
 
-/* One batch of s->batch pages: scanner-marked pages first, then
+/* One batch of cfg->migrate_batch pages: scanner-marked pages first, then
  * consecutive pages from a random start. Returns the number migrated. */
 size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng);
 

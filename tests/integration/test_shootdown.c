@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../vmm/machine.h"
+#include "vmm/vm/run.h"
 
 static void sleep_ms(long ms)
 {
@@ -55,11 +55,11 @@ int main(int argc, char **argv)
 	c.guest = "shootdown";
 	snprintf(c.guest_path, sizeof(c.guest_path), "%s/guests/shootdown.elf", build);
 	c.nr_vcpus = 1;
-	c.nr_nodes = 1;
+	c.mmu.nr_nodes = 1;
 	c.mem_bytes = 16ull << 20;
 	c.ws_bytes = 4ull << 20;
 	c.timeout_ns = 60ull * 1000000000ull;
-	c.guard = 1;
+	c.mmu.guard = 1;
 	if (!OK(machine_create(&m, &c, &e) == 0, "machine created (%s)", e.msg) ||
 	    !OK(machine_start(&m, &e) == 0, "guest started (%s)", e.msg))
 		return tap_done();

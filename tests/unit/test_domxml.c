@@ -4,7 +4,7 @@
  * run from the repository root. */
 #define TAP_MAIN
 #include "harness.h"
-#include "domxml.h"
+#include "vmm/cli/domxml.h"
 
 #include <libvirt/libvirt.h>
 #include <numa.h>

@@ -1,8 +1,8 @@
-/* Unit tests for vmm/json.c: exact pretty-printed output, escaping, number
+/* Unit tests for vmm/report/json.c: exact pretty-printed output, escaping, number
  * formatting, misuse detection and stream errors. */
 #define TAP_MAIN
 #include "harness.h"
-#include "json.h"
+#include "vmm/report/json.h"
 
 #include <errno.h>
 #include <locale.h>

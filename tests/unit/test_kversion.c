@@ -3,7 +3,7 @@
  * uname -r). No KVM needed. */
 #define TAP_MAIN
 #include "harness.h"
-#include "kversion.h"
+#include "vmm/vm/kversion.h"
 
 #include <string.h>
 

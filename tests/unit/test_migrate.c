@@ -8,10 +8,10 @@
  * scanner; it is meant to pass under -fsanitize=thread as well. */
 #define TAP_MAIN
 #include "harness.h"
-#include "migrate.h"
-#include "policy.h"
-#include "scan.h"
-#include "schedule.h"
+#include "mmu/migrate.h"
+#include "mmu/policy.h"
+#include "mmu/scan.h"
+#include "mmu/schedule.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +31,7 @@ struct env {
 	struct pool pool;
 	struct ws ws;
 	struct tlb tlb;
+	struct mmu_config cfg; /* what the migrator and schedulers read */
 	struct migrator m;
 };
 
@@ -41,11 +42,13 @@ static int env_init(struct env *v, int nodes, uint64_t bytes_per_node, uint32_t 
 	struct nerr e = { 0 };
 
 	memset(v, 0, sizeof(*v));
+	v->cfg.nr_nodes = nodes;
+	v->cfg.guard = guard;
 	v->mem = aligned_alloc(PT_HUGE, PT_HUGE);
 	if (!v->mem || pt_init(&v->pt, v->mem, 0x1000, 0x100000, &e) ||
 	    pool_create(&v->pool, nodes, bytes_per_node, host, 0, &e) ||
 	    ws_create(&v->ws, &v->pt, &v->pool, WS_BASE, pages, initial, &e) || tlb_init(&v->tlb) ||
-	    migrator_init(&v->m, &v->ws, &v->pool, &v->tlb, guard)) {
+	    migrator_init(&v->m, &v->ws, &v->pool, &v->tlb, &v->cfg, NULL)) {
 		tap_diag("environment set-up failed: %s", e.msg);
 		return -1;
 	}
@@ -543,12 +546,12 @@ static void test_stop_the_world(void)
 	memset(&h, 0, sizeof(h));
 	h.pg = pg;
 	h.state_at_pause = h.state_at_resume = -1;
-	v.m.hook_ctx = &h;
-	v.m.pause_all = stw_pause;
-	v.m.resume_all = stw_resume;
+	v.m.hooks.ctx = &h;
+	v.m.hooks.pause_all = stw_pause;
+	v.m.hooks.resume_all = stw_resume;
 	OK(migrate_huge_page(&v.m, pg, 1, MIG_REASON_SCHEDULE) == MIG_DONE && h.pauses == 0 && h.resumes == 0,
 	   "hooks set but stop_the_world off: no pause");
-	v.m.stop_the_world = 1;
+	v.cfg.stop_the_world = 1;
 	OK(migrate_huge_page(&v.m, pg, 0, MIG_REASON_SCHEDULE) == MIG_DONE && h.pauses == 1 && h.resumes == 1 &&
 		   !h.paused,
 	   "stop_the_world: one pause and one resume around the migration");
@@ -561,7 +564,7 @@ static void test_stop_the_world(void)
 	   "an aborted migration resumes the vCPUs too");
 	for (int i = 0; i < n; i++)
 		frame_free(&v.pool, hog[i]);
-	v.m.pause_all = NULL;
+	v.m.hooks.pause_all = NULL;
 	OK(migrate_huge_page(&v.m, pg, 1, MIG_REASON_SCHEDULE) == MIG_DONE && h.pauses == 2 && h.resumes == 2,
 	   "stop_the_world without a pause hook migrates without pausing");
 	env_destroy(&v);
@@ -585,8 +588,8 @@ static void test_inject_corrupt(void)
 	fill(v.ws.pages[0].frame->hva, 1);
 	fill(pg->frame->hva, 2);
 	memcpy(ref, pg->frame->hva, FRAME_SIZE);
-	v.m.inject = INJECT_CORRUPT_COPY;
-	v.m.inject_after = 0;
+	v.cfg.inject = INJECT_CORRUPT_COPY;
+	v.cfg.inject_after = 0;
 	OK(migrate_huge_page(&v.m, pg, 1, MIG_REASON_SCHEDULE) == MIG_DONE, "migration with INJECT_CORRUPT_COPY");
 	n = byte_diffs(pg->frame->hva, ref, &first);
 	OK(n == 1, "exactly one byte differs from the source (%" PRIu64 ")", n);
@@ -606,8 +609,8 @@ static void test_inject_corrupt(void)
 	}
 	pg = &v.ws.pages[0];
 	fill(pg->frame->hva, 3);
-	v.m.inject = INJECT_CORRUPT_COPY;
-	v.m.inject_after = 2;
+	v.cfg.inject = INJECT_CORRUPT_COPY;
+	v.cfg.inject_after = 2;
 	for (int i = 0; i < 2; i++)
 		migrate_huge_page(&v.m, pg, (i + 1) % 2, MIG_REASON_SCHEDULE);
 	OK(pattern_diffs(pg->frame->hva, 3) == 0 && atomic_load(&v.m.injected) == 0,
@@ -658,7 +661,7 @@ static void test_inject_skip_line(void)
 	fill(pg->frame->hva, 5);
 	memcpy(ref, pg->frame->hva, FRAME_SIZE);
 	fill_free_frames(&v.pool, 1, 0xee);
-	v.m.inject = INJECT_SKIP_COPY_LINE;
+	v.cfg.inject = INJECT_SKIP_COPY_LINE;
 	OK(migrate_huge_page(&v.m, pg, 1, MIG_REASON_SCHEDULE) == MIG_DONE, "migration with INJECT_SKIP_COPY_LINE");
 	off = v.m.injected_offset;
 	for (uint64_t l = 0; l < FRAME_SIZE; l += 64)
@@ -690,7 +693,7 @@ static void test_inject_skip_line(void)
 	fill(pg->frame->hva, 6);
 	for (uint32_t i = 0; i < v.pool.node[1].nr_frames; i++)
 		fill(v.pool.node[1].frames[i].hva, 6);
-	v.m.inject = INJECT_SKIP_COPY_LINE;
+	v.cfg.inject = INJECT_SKIP_COPY_LINE;
 	OK(migrate_huge_page(&v.m, pg, 1, MIG_REASON_SCHEDULE) == MIG_DONE && atomic_load(&v.m.injected) == 1 &&
 		   pattern_diffs(pg->frame->hva, 6) == 0,
 	   "skip-line into a frame that already held the same data: content intact");
@@ -925,8 +928,8 @@ static void test_schedule_step(void)
 	s.mig = &v.m;
 	s.ws = &v.ws;
 	s.marked = &q;
-	s.pattern = SCHED_PINGPONG;
-	s.nr_nodes = 2;
+	s.cfg = &v.cfg;
+	v.cfg.migrate.pattern = SCHED_PINGPONG;
 	page_queue_push(&q, 2);
 	OK(schedule_step(&s, &rng) == MIG_DONE && v.ws.pages[2].frame->node == 0 && ld(&s.from_marked) == 1 &&
 		   ld(&v.m.st.by_reason[MIG_REASON_SCANNED]) == 1,
@@ -934,8 +937,8 @@ static void test_schedule_step(void)
 	OK(schedule_step(&s, &rng) == MIG_DONE && ld(&s.from_marked) == 1 &&
 		   ld(&v.m.st.by_reason[MIG_REASON_SCHEDULE]) == 1 && ld(&s.attempted) == 2,
 	   "with the queue empty it picks a random page");
-	s.pattern = SCHED_TO_NODE;
-	s.to_node = 1;
+	v.cfg.migrate.pattern = SCHED_TO_NODE;
+	v.cfg.migrate.to_node = 1;
 	for (int i = 0; i < 20; i++)
 		schedule_step(&s, &rng);
 	{
@@ -1071,8 +1074,7 @@ static void test_concurrency(void)
 		w[i].s.mig = &c.v.m;
 		w[i].s.ws = &c.v.ws;
 		w[i].s.marked = &c.marked; /* scanner-marked pages first: the 2013 race */
-		w[i].s.pattern = SCHED_PINGPONG;
-		w[i].s.nr_nodes = 2;
+		w[i].s.cfg = &c.v.cfg; /* two nodes, ping-pong */
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_segv;

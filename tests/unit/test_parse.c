@@ -1,8 +1,8 @@
-/* Unit tests for vmm/parse.c: accepted forms, exact values and every
+/* Unit tests for vmm/cli/parse.c: accepted forms, exact values and every
  * error class (with the message naming the problem). */
 #define TAP_MAIN
 #include "harness.h"
-#include "parse.h"
+#include "vmm/cli/parse.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -100,9 +100,9 @@ static void nodes_bad(const char *s, const char *needle)
 	   "parse_nodelist('%s') fails mentioning \"%s\" (msg: %s)", s, needle, err);
 }
 
-static void mig_ok(const char *s, double rate, enum migrate_pattern pat, int node)
+static void mig_ok(const char *s, double rate, enum sched_pattern pat, int node)
 {
-	struct migrate_spec m = { -1.0, MIGRATE_RANDOM, 99 };
+	struct migrate_spec m = { -1.0, SCHED_RANDOM, 99 };
 	int rc;
 
 	err[0] = '\0';
@@ -114,7 +114,7 @@ static void mig_ok(const char *s, double rate, enum migrate_pattern pat, int nod
 
 static void mig_bad(const char *s, const char *needle)
 {
-	struct migrate_spec m = { -1.0, MIGRATE_RANDOM, 99 };
+	struct migrate_spec m = { -1.0, SCHED_RANDOM, 99 };
 	int rc;
 
 	err[0] = '\0';
@@ -285,20 +285,20 @@ static void test_nodelist(void)
 
 static void test_migrate(void)
 {
-	mig_ok("", 100.0, MIGRATE_PINGPONG, -1);
-	mig_ok(NULL, 100.0, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=500/s", 500.0, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=500", 500.0, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=2.5/s", 2.5, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=.5", 0.5, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=10000000/s", 1e7, MIGRATE_PINGPONG, -1);
-	mig_ok("rate=10000000.0", 1e7, MIGRATE_PINGPONG, -1);
-	mig_ok("pattern=random", 100.0, MIGRATE_RANDOM, -1);
-	mig_ok("pattern=pingpong", 100.0, MIGRATE_PINGPONG, -1);
-	mig_ok("pattern=to:3", 100.0, MIGRATE_TO_NODE, 3);
-	mig_ok("pattern=to:63", 100.0, MIGRATE_TO_NODE, 63);
-	mig_ok("rate=20/s,pattern=to:0", 20.0, MIGRATE_TO_NODE, 0);
-	mig_ok("pattern=random,rate=1", 1.0, MIGRATE_RANDOM, -1);
+	mig_ok("", 100.0, SCHED_PINGPONG, -1);
+	mig_ok(NULL, 100.0, SCHED_PINGPONG, -1);
+	mig_ok("rate=500/s", 500.0, SCHED_PINGPONG, -1);
+	mig_ok("rate=500", 500.0, SCHED_PINGPONG, -1);
+	mig_ok("rate=2.5/s", 2.5, SCHED_PINGPONG, -1);
+	mig_ok("rate=.5", 0.5, SCHED_PINGPONG, -1);
+	mig_ok("rate=10000000/s", 1e7, SCHED_PINGPONG, -1);
+	mig_ok("rate=10000000.0", 1e7, SCHED_PINGPONG, -1);
+	mig_ok("pattern=random", 100.0, SCHED_RANDOM, -1);
+	mig_ok("pattern=pingpong", 100.0, SCHED_PINGPONG, -1);
+	mig_ok("pattern=to:3", 100.0, SCHED_TO_NODE, 3);
+	mig_ok("pattern=to:63", 100.0, SCHED_TO_NODE, 63);
+	mig_ok("rate=20/s,pattern=to:0", 20.0, SCHED_TO_NODE, 0);
+	mig_ok("pattern=random,rate=1", 1.0, SCHED_RANDOM, -1);
 
 	mig_bad("rate=0", "rate '0' out of range");
 	mig_bad("rate=0.0/s", "out of range");

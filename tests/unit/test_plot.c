@@ -1,9 +1,9 @@
-/* Unit tests for vmm/plot.c: document structure, panel content, escaping,
+/* Unit tests for vmm/report/plot.c: document structure, panel content, escaping,
  * decimation, empty data and I/O errors; xmllint checks well-formedness
  * when it is installed. */
 #define TAP_MAIN
 #include "harness.h"
-#include "plot.h"
+#include "vmm/report/plot.h"
 
 #include <math.h>
 #include <signal.h>

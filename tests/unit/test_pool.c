@@ -2,7 +2,7 @@
  * with libnuma) and the 2 MiB frame allocator. No KVM needed. */
 #define TAP_MAIN
 #include "harness.h"
-#include "pool.h"
+#include "mmu/pool.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -231,7 +231,7 @@ static void test_host_node(void)
 	}
 }
 
-static void test_refill_trim(void)
+static void test_refill(void)
 {
 	const int host[2] = { 0, 0 };
 	struct nerr e = { 0 };
@@ -240,7 +240,7 @@ static void test_refill_trim(void)
 	uint32_t got;
 
 	pool_destroy(&pool);
-	OK(pool_create(&pool, 2, 16 * MB, host, 0, &e) == 0, "fresh pool for refill/trim");
+	OK(pool_create(&pool, 2, 16 * MB, host, 0, &e) == 0, "fresh pool for refill");
 	n0 = &pool.node[0];
 	n1 = &pool.node[1];
 	pool.keep_free = 3;
@@ -284,50 +284,6 @@ static void test_refill_trim(void)
 	held[1]->hva[100] = 0x66;
 	OK(n0->nr_free == 6 && n0->nr_populated_free == 6, "node 0: 2 in use, 6 populated free");
 
-	pool.keep_free = 2;
-	/* A frame under a write-protect hold must not be trimmed. */
-	{
-		struct frame *last = &n0->frames[7];
-		uint32_t released;
-		int zeroed = 1, kept = 1;
-
-		if (last->in_use)
-			last = &n0->frames[6];
-		last->ro_holds = 1;
-		released = pool_trim(&pool);
-		OK(released == 4 + 3, "pool_trim releases 4 on node 0 and 3 on node 1 (got %u)", released);
-		OK(n0->nr_populated_free == 2 && n1->nr_populated_free == 2, "both nodes keep exactly keep_free=2");
-		OK(last->populated && last->ro_holds == 1, "a held frame is never trimmed");
-		OK(held[0]->populated && held[1]->populated && held[0]->hva[100] == 0x55 && held[1]->hva[100] == 0x66,
-		   "frames in use are neither trimmed nor changed");
-		OK(n0->trims == 4 && n1->trims == 3 && n0->nr_free == 6, "trims counted; free count unchanged");
-		for (uint32_t i = 0; i < n0->nr_frames; i++) {
-			struct frame *f = &n0->frames[i];
-
-			if (!f->in_use && !f->populated)
-				zeroed &= f->hva[100] == 0;
-			if (!f->in_use && f->populated)
-				kept &= f->hva[100] == 0x77;
-		}
-		OK(zeroed, "trimmed frames were given back (read as zero)");
-		OK(kept, "kept populated free frames keep their content");
-		last->ro_holds = 0;
-	}
-	OK(pool_trim(&pool) == 0, "a second trim releases nothing");
-
-	/* A frame allocated after a trim is populated again. */
-	{
-		uint64_t pops = n0->populations;
-		struct frame *f[3];
-
-		f[0] = frame_alloc(&pool, 0);
-		f[1] = frame_alloc(&pool, 0);
-		f[2] = frame_alloc(&pool, 0);
-		OK(f[0] && f[1] && f[2] && f[2]->populated && n0->populations == pops + 1,
-		   "the third allocation (after 2 populated) populates one frame");
-		for (int i = 0; i < 3; i++)
-			frame_free(&pool, f[i]);
-	}
 	frame_free(&pool, held[0]);
 	frame_free(&pool, held[1]);
 	OK(n0->nr_free == 8 && n1->nr_free == 8, "everything free at the end");
@@ -449,7 +405,6 @@ static void test_hugetlb(void)
 			frame_free(&p, a);
 			frame_free(&p, b);
 		}
-		OK(pool_trim(&p) == 0, "pool_trim never releases hugetlb frames");
 		pool_destroy(&p);
 	} else {
 		OK(strstr(e.msg, "nr_hugepages") != NULL, "hugetlb pool refused with a hint at nr_hugepages (%s)", e.msg);
@@ -569,7 +524,7 @@ int main(void)
 	test_frame_of_gpa();
 	test_host_node();
 	test_placement();
-	test_refill_trim();
+	test_refill();
 	pool_destroy(&pool);
 	test_bad_create();
 	test_hugetlb();

@@ -3,7 +3,7 @@
  * checked by walking the raw entries here, independently of pt_translate. */
 #define TAP_MAIN
 #include "harness.h"
-#include "pt.h"
+#include "mmu/pt.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * (also meant to run under -fsanitize=thread). */
 #define TAP_MAIN
 #include "harness.h"
-#include "stats.h"
+#include "mmu/stats.h"
 
 #include <errno.h>
 #include <inttypes.h>

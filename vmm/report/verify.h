@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "machine.h"
+#include "vmm/vm/machine.h"
 
 #define VERIFY_EXAMPLES 8
 

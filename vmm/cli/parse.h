@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mmu/policy.h" /* struct migrate_spec: the scheduler's own */
+
 /* Byte size: decimal integer with an optional binary suffix K/M/G/T
  * (case-insensitive), optionally followed by "B" or "iB":
  * "4096", "4096B", "64M", "64mb", "2MiB", "1G". */
@@ -35,18 +37,6 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 #define PARSE_MAX_NODE 63
 int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen);
 
-enum migrate_pattern {
-	MIGRATE_PINGPONG, /* bounce pages between two nodes */
-	MIGRATE_RANDOM,   /* move each page to a random node */
-	MIGRATE_TO_NODE,  /* move every page to to_node */
-};
-
-struct migrate_spec {
-	double rate_per_s;            /* migrations per second, (0, 1e7] */
-	enum migrate_pattern pattern;
-	int to_node;                  /* 0..63 for MIGRATE_TO_NODE, else -1 */
-};
-
 #define MIGRATE_DEFAULT_RATE 100.0
 #define MIGRATE_MAX_RATE 1e7
 
@@ -55,6 +45,8 @@ struct migrate_spec {
  *   pattern=pingpong | random | to:NODE                      default pingpong
  * The empty string yields the defaults. Unknown keys, duplicate keys, empty
  * elements and bad values are errors naming the key. */
+/* Fills the scheduler's struct migrate_spec (mmu/policy.h) directly;
+ * to_node is -1 unless pattern=to:NODE. */
 int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,11 @@
-/* I/O exits: hypercalls from ring 3 and reports from the ring-0 handlers. */
+/* Exit handlers (exits.h): I/O exits (hypercalls from ring 3, reports from
+ * the ring-0 handlers) and the fatal exits. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
+
+#include "exits.h"
 
 #include "machine.h"
 
@@ -130,7 +133,7 @@ static int handle_exception_report(struct vcpu *v)
 	return 1;
 }
 
-int handle_io_exit(struct vcpu *v)
+static int handle_io_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
@@ -151,6 +154,61 @@ int handle_io_exit(struct vcpu *v)
 		return handle_exception_report(v);
 	default:
 		machine_fail(v->m, v, "write to unknown I/O port %#x", run->io.port);
+		return 1;
+	}
+}
+
+/* The vCPU's registers, for fatal exits: a guest bug must be readable. */
+static const char *regs_summary(struct vcpu *v, char *buf, size_t len)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		snprintf(buf, len, "(registers unavailable: %s)", strerror(errno));
+		return buf;
+	}
+	snprintf(buf, len,
+		 "RIP %#llx RSP %#llx RFLAGS %#llx CS %#x (CPL %d) CR0 %#llx CR2 %#llx CR3 %#llx RAX %#llx RDI %#llx",
+		 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector,
+		 s.cs.dpl, (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		 (unsigned long long)r.rax, (unsigned long long)r.rdi);
+	return buf;
+}
+
+int handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char regs[320];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		v->io_exits++;
+		return handle_io_exit(v);
+	case KVM_EXIT_HLT:
+		machine_fail(v->m, v, "guest executed HLT with no way to wake up: %s", regs_summary(v, regs, sizeof(regs)));
+		return 1;
+	case KVM_EXIT_MMIO:
+		machine_fail(v->m, v, "MMIO %s of %u bytes at guest-physical %#llx: no device there; %s",
+			     run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)run->mmio.phys_addr,
+			     regs_summary(v, regs, sizeof(regs)));
+		return 1;
+	case KVM_EXIT_SHUTDOWN:
+		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s", regs_summary(v, regs, sizeof(regs)));
+		return 1;
+	case KVM_EXIT_FAIL_ENTRY:
+		machine_fail(v->m, v, "KVM_EXIT_FAIL_ENTRY, hardware reason %#llx: %s",
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			     regs_summary(v, regs, sizeof(regs)));
+		return 1;
+	case KVM_EXIT_INTERNAL_ERROR:
+		machine_fail(v->m, v, "KVM_EXIT_INTERNAL_ERROR, suberror %u: %s", run->internal.suberror,
+			     regs_summary(v, regs, sizeof(regs)));
+		return 1;
+	case KVM_EXIT_INTR:
+		return 0;
+	default:
+		machine_fail(v->m, v, "unhandled KVM exit reason %u: %s", run->exit_reason, regs_summary(v, regs, sizeof(regs)));
 		return 1;
 	}
 }

@@ -2,7 +2,11 @@
 #ifndef NUMIG_VMM_CLI_H
 #define NUMIG_VMM_CLI_H
 
-#include "machine.h"
+#include <stdio.h>
+
+#include <numig/err.h>
+
+#include "vmm/vm/config.h"
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 
@@ -10,6 +14,10 @@ enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
  * (NUMIG_EXIT_USAGE). */
 int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *action, struct nerr *e);
 void cli_usage(FILE *f);
+
+/* The defaults of `numig run` (cli_usage shows them); cli_parse starts
+ * from them, and so does numig-bench. */
+void cli_defaults(struct run_config *c);
 
 /* Resolves a built-in guest name (next to the numig binary, in guests/) or
  * a path into cfg->guest_path. */

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "machine.h"
+#include "vmm/vm/machine.h"
 #include "verify.h"
 
 #define NUMIG_VERSION "0.1.0"

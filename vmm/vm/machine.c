@@ -32,6 +32,13 @@ void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void machine_kick_all(struct machine *m)
+{
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		if (m->vcpus[i].started && atomic_load(&m->vcpus[i].end) == VCPU_RUNNING)
+			vcpu_kick(&m->vcpus[i]);
+}
+
 void machine_pause_all(void *arg)
 {
 	struct machine *m = arg;
@@ -68,23 +75,6 @@ void machine_resume_all(void *arg)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void vcpu_park_if_paused(struct vcpu *v)
-{
-	struct machine *m = v->m;
-
-	if (!atomic_load(&m->pause_req))
-		return;
-	pthread_mutex_lock(&m->lock);
-	while (atomic_load(&m->pause_req) && !atomic_load(&m->stopping))
-		pthread_cond_wait(&m->resumed, &m->lock);
-	pthread_mutex_unlock(&m->lock);
-}
-
-static int migrates_pages(const struct run_config *c)
-{
-	return c->scan_period_ns || c->migrate_rate > 0 || (c->hint_migrate && c->nr_nodes > 1);
-}
-
 /* docs/design.md "Host safety": host-side PDE switches on a shadow-paging
  * KVM whose kernel lacks the 2026 use-after-free fixes are refused unless
  * hugetlb guarantees that guest huge pages are host huge pages. Under
@@ -94,7 +84,7 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 {
 	const struct host_info *h = &m->host;
 
-	if (!migrates_pages(&m->cfg) || m->cfg.hugetlb || m->cfg.allow_unsafe_host)
+	if (!mmu_migrates(&m->cfg.mmu) || m->cfg.mmu.hugetlb || m->cfg.allow_unsafe_host)
 		return 0;
 	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
 		return nerr_set(e, NUMIG_EXIT_ENV,
@@ -120,12 +110,12 @@ static int place_nodes(struct machine *m, struct nerr *e)
 				m->host.nodes);
 	if (n == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes selects no host node");
-	for (int g = 0; g < m->cfg.nr_nodes; g++)
+	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
 		m->host_node_of[g] = allowed[g % n];
-	if (m->cfg.nr_nodes > n)
+	if (m->cfg.mmu.nr_nodes > n)
 		snprintf(m->placement_note, sizeof(m->placement_note),
 			 "%d guest nodes share %d host node%s (the host has %d): placement is emulated, not real NUMA",
-			 m->cfg.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
+			 m->cfg.mmu.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
 	return 0;
 }
 
@@ -158,7 +148,7 @@ static void init_mailboxes(struct machine *m)
 		mb->vcpu_id = (uint32_t)i;
 		mb->nr_vcpus = (uint32_t)m->cfg.nr_vcpus;
 		mb->node = (uint32_t)m->vcpus[i].node;
-		mb->nr_nodes = (uint32_t)m->cfg.nr_nodes;
+		mb->nr_nodes = (uint32_t)m->cfg.mmu.nr_nodes;
 		mb->ws_base = NUMIG_WS_GVA;
 		mb->ws_pages = m->mmu.ws.nr_pages;
 		mb->scratch_base = NUMIG_SCRATCH;
@@ -180,7 +170,7 @@ static void place_vcpus(struct machine *m)
 		v->m = m;
 		v->id = i;
 		v->fd = -1;
-		v->node = (int)((int64_t)i * m->cfg.nr_nodes / m->cfg.nr_vcpus);
+		v->node = (int)((int64_t)i * m->cfg.mmu.nr_nodes / m->cfg.nr_vcpus);
 		v->host_cpu = -1;
 		host_node = m->host_node_of[v->node];
 		for (int j = 0; j < i; j++)
@@ -213,7 +203,8 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e)
 {
-	struct mmu_config mc;
+	const struct mig_hooks hooks = { machine_pause_all, machine_resume_all, m };
+	struct mmu_layout layout;
 	uint64_t slots = cfg->params[NUMIG_PARAM_SLOTS] ? cfg->params[NUMIG_PARAM_SLOTS] : 1;
 	uint64_t ws_pages = cfg->ws_bytes / FRAME_SIZE;
 
@@ -250,36 +241,18 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	if (elf_load_file(cfg->guest_path, m->sys, NUMIG_IMAGE_BASE, NUMIG_IMAGE_BASE + NUMIG_IMAGE_MAX, &m->img, e))
 		return -1;
 
-	memset(&mc, 0, sizeof(mc));
-	mc.nr_nodes = cfg->nr_nodes;
-	mc.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->nr_nodes;
-	memcpy(mc.host_node_of, m->host_node_of, sizeof(mc.host_node_of));
-	mc.hugetlb = cfg->hugetlb;
-	mc.ws_pages = (uint32_t)ws_pages;
-	mc.sys_mem = m->sys;
-	mc.pt_lo = NUMIG_PT_POOL;
-	mc.pt_hi = NUMIG_PT_POOL_END;
-	mc.identity_bytes = m->sys_bytes;
-	mc.ws_base = NUMIG_WS_GVA;
-	mc.guard = cfg->guard;
-	mc.inject = cfg->inject;
-	mc.inject_after = cfg->inject_after;
-	mc.hint_migrate = cfg->hint_migrate;
-	mc.scan_period_ns = cfg->scan_period_ns;
-	mc.scan_size = cfg->scan_size;
-	mc.lazy_delay_ns = cfg->lazy_delay_ns;
-	mc.migrate_rate = cfg->migrate_rate;
-	mc.migrate_batch = cfg->migrate_batch;
-	mc.pattern = cfg->pattern;
-	mc.to_node = cfg->to_node;
-	mc.seed = cfg->seed;
+	memset(&layout, 0, sizeof(layout));
+	layout.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->mmu.nr_nodes;
+	memcpy(layout.host_node_of, m->host_node_of, sizeof(layout.host_node_of));
+	layout.ws_pages = (uint32_t)ws_pages;
+	layout.sys_mem = m->sys;
+	layout.pt_lo = NUMIG_PT_POOL;
+	layout.pt_hi = NUMIG_PT_POOL_END;
+	layout.identity_bytes = m->sys_bytes;
+	layout.ws_base = NUMIG_WS_GVA;
 	m->have_mmu = 1;
-	if (mmu_init(&m->mmu, &mc, e))
+	if (mmu_init(&m->mmu, &cfg->mmu, &layout, &hooks, e))
 		return -1;
-	m->mmu.mig.stop_the_world = cfg->stop_the_world;
-	m->mmu.mig.pause_all = machine_pause_all;
-	m->mmu.mig.resume_all = machine_resume_all;
-	m->mmu.mig.hook_ctx = m;
 
 	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, e))
 		return -1;
@@ -305,146 +278,6 @@ uint64_t machine_sum_counter(const struct machine *m, int idx)
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
 		s += m->vcpus[i].mb->counter[idx];
 	return s;
-}
-
-static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint64_t *last_ops, uint64_t *last_mig,
-			uint64_t *last_guard)
-{
-	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
-	uint64_t mig = atomic_load(&m->mmu.mig.st.done);
-	uint64_t guard = atomic_load(&m->mmu.mig.st.guard_flushes);
-	double dt = (double)(now - *last_t) / 1e9;
-	struct sample *s;
-
-	if (dt <= 0)
-		return;
-	if (m->nr_samples == m->cap_samples) {
-		size_t cap = m->cap_samples ? m->cap_samples * 2 : 256;
-		struct sample *n = realloc(m->samples, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		m->samples = n;
-		m->cap_samples = cap;
-	}
-	s = &m->samples[m->nr_samples++];
-	s->t_s = (double)(now - m->t_start_ns) / 1e9;
-	s->ops_per_s = (double)(ops - *last_ops) / dt;
-	s->migrations_per_s = (double)(mig - *last_mig) / dt;
-	s->guard_flushes_per_s = (double)(guard - *last_guard) / dt;
-	*last_t = now;
-	*last_ops = ops;
-	*last_mig = mig;
-	*last_guard = guard;
-}
-
-static void ask_guest_to_stop(struct machine *m)
-{
-	/* Migration ends first, so the guest's final sweep sees settled memory. */
-	mmu_stop(&m->mmu);
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		m->vcpus[i].mb->stop = 1;
-}
-
-int machine_start(struct machine *m, struct nerr *e)
-{
-	for (int g = 0; g < m->cfg.nr_nodes; g++)
-		m->pages_before[g] = ws_pages_on_node(&m->mmu.ws, g);
-	m->t_start_ns = now_ns();
-	if (mmu_start(&m->mmu, e))
-		return -1;
-	/* After mmu_start: only memory that is really populated can be placed. */
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
-		pool_measure_placement(&m->mmu.pool, g, &m->placed_before[g]);
-	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
-		if (pthread_create(&m->vcpus[i].thread, NULL, vcpu_thread, &m->vcpus[i])) {
-			atomic_store(&m->stopping, 1);
-			machine_kick_all(m);
-			for (int j = 0; j < i; j++)
-				pthread_join(m->vcpus[j].thread, NULL);
-			for (int j = 0; j < i; j++)
-				m->vcpus[j].started = 0;
-			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start vCPU thread %d", i);
-		}
-		m->vcpus[i].started = 1;
-	}
-	return 0;
-}
-
-int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
-{
-	uint64_t last_t, last_ops = 0, last_mig = 0, last_guard = 0, next_sample, next_progress;
-	int asked_stop = 0;
-
-	last_t = m->t_start_ns;
-	next_sample = m->t_start_ns + m->cfg.sample_ns;
-	next_progress = m->t_start_ns + 1000000000ull;
-	pthread_mutex_lock(&m->lock);
-	while (m->nr_ended < m->cfg.nr_vcpus) {
-		struct timespec ts;
-		uint64_t now;
-
-		if (clock_gettime(CLOCK_REALTIME, &ts))
-			ts.tv_sec = 0; /* cannot fail with a valid clock id; wait returns at once */
-		ts.tv_nsec += 5 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&m->changed, &m->lock, &ts);
-		if (m->nr_ended == m->cfg.nr_vcpus)
-			break;
-		pthread_mutex_unlock(&m->lock);
-		now = now_ns();
-		if (m->cfg.sample_ns && now >= next_sample) {
-			take_sample(m, now, &last_t, &last_ops, &last_mig, &last_guard);
-			next_sample += m->cfg.sample_ns;
-		}
-		if (m->cfg.progress && now >= next_progress) {
-			m->cfg.progress(m, (double)(now - m->t_start_ns) / 1e9);
-			next_progress += 1000000000ull;
-		}
-		if (signalled && *signalled && !m->interrupted) {
-			m->interrupted = 1;
-			atomic_store(&m->stopping, 1);
-		}
-		if (m->cfg.timeout_ns && now - m->t_start_ns >= m->cfg.timeout_ns && !m->timed_out) {
-			m->timed_out = 1;
-			atomic_store(&m->stopping, 1);
-		}
-		if (!asked_stop && m->cfg.duration_ns && now - m->t_start_ns >= m->cfg.duration_ns) {
-			asked_stop = 1;
-			ask_guest_to_stop(m);
-		}
-		if (atomic_load(&m->stopping)) {
-			mmu_stop(&m->mmu);
-			machine_kick_all(m);
-			/* A vCPU parked in a barrier or a pause wakes on the broadcast. */
-			pthread_mutex_lock(&m->lock);
-			pthread_cond_broadcast(&m->changed);
-			pthread_cond_broadcast(&m->resumed);
-			pthread_mutex_unlock(&m->lock);
-		}
-		pthread_mutex_lock(&m->lock);
-	}
-	pthread_mutex_unlock(&m->lock);
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		pthread_join(m->vcpus[i].thread, NULL);
-	mmu_stop(&m->mmu);
-	m->t_end_ns = now_ns();
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
-		pool_measure_placement(&m->mmu.pool, g, &m->placed_after[g]);
-	/* A last partial interval only if it is long enough to mean something. */
-	if (m->cfg.sample_ns && m->t_end_ns > last_t + m->cfg.sample_ns / 2)
-		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);
-	return 0;
-}
-
-int machine_run(struct machine *m, volatile sig_atomic_t *signalled, struct nerr *e)
-{
-	if (machine_start(m, e))
-		return -1;
-	return machine_wait(m, signalled);
 }
 
 void machine_destroy(struct machine *m)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "mmu/snapshot.h"
 #include "plot.h"
 
 #define PHASES_MAX 16
@@ -12,25 +13,25 @@
 struct phase {
 	const char *name;     /* JSON key */
 	const char *label;    /* human */
-	struct lat_rec *rec;
+	const struct lat_rec *rec;
 };
 
-static size_t phases_of(struct machine *m, struct phase *p)
+static size_t phases_of(const struct mmu_snapshot *s, struct phase *p)
 {
-	struct mig_stats *st = &m->mmu.mig.st;
+	const struct mmu_latencies *l = &s->lat;
 	size_t n = 0;
 
-	p[n++] = (struct phase){ "isolate", "isolate", &st->isolate };
-	p[n++] = (struct phase){ "alloc", "allocate target", &st->alloc };
-	p[n++] = (struct phase){ "guard", "guard / unmap", &st->guard };
-	p[n++] = (struct phase){ "copy", "copy 2 MiB", &st->copy };
-	p[n++] = (struct phase){ "switch", "switch leaf", &st->sw };
-	p[n++] = (struct phase){ "release", "release old", &st->release };
-	p[n++] = (struct phase){ "total", "total (per page)", &st->total };
-	p[n++] = (struct phase){ "batch_total", "whole batch", &st->batch_total };
-	p[n++] = (struct phase){ "vcpu_stall", "vCPU stall (fault)", &m->mmu.faults.stall };
-	p[n++] = (struct phase){ "tlb_invalidate", "invalidation call", &m->mmu.tlb.per_call };
-	p[n++] = (struct phase){ "stw_pause", "pause all vCPUs", &m->mmu.mig.pause };
+	p[n++] = (struct phase){ "isolate", "isolate", l->isolate };
+	p[n++] = (struct phase){ "alloc", "allocate target", l->alloc };
+	p[n++] = (struct phase){ "guard", "guard / unmap", l->guard };
+	p[n++] = (struct phase){ "copy", "copy 2 MiB", l->copy };
+	p[n++] = (struct phase){ "switch", "switch leaf", l->sw };
+	p[n++] = (struct phase){ "release", "release old", l->release };
+	p[n++] = (struct phase){ "total", "total (per page)", l->total };
+	p[n++] = (struct phase){ "batch_total", "whole batch", l->batch_total };
+	p[n++] = (struct phase){ "vcpu_stall", "vCPU stall (fault)", l->vcpu_stall };
+	p[n++] = (struct phase){ "tlb_invalidate", "invalidation call", l->tlb_invalidate };
+	p[n++] = (struct phase){ "stw_pause", "pause all vCPUs", l->stw_pause };
 	return n;
 }
 
@@ -46,12 +47,12 @@ static double run_seconds(const struct machine *m)
 
 /* "0 measured (16 of 128 frames present, 0 misplaced, 16 huge)": only
  * present frames are measured; absent ones are counted, never guessed. */
-static void human_placement(FILE *f, const struct node_pool *np, const struct placement *pl)
+static void human_placement(FILE *f, uint32_t frames, const struct placement *pl)
 {
 	if (pl->measured < 0)
-		fprintf(f, "unmeasured (none of %u frames populated", np->nr_frames);
+		fprintf(f, "unmeasured (none of %u frames populated", frames);
 	else
-		fprintf(f, "%d measured (%u of %u frames present, %u misplaced", pl->measured, pl->present, np->nr_frames,
+		fprintf(f, "%d measured (%u of %u frames present, %u misplaced", pl->measured, pl->present, frames,
 			pl->misplaced);
 	if (pl->present && (pl->huge || pl->split))
 		fprintf(f, ", %u huge, %u split", pl->huge, pl->split);
@@ -62,87 +63,84 @@ static void human_placement(FILE *f, const struct node_pool *np, const struct pl
 	fputc(')', f);
 }
 
-static void human_header(FILE *f, struct machine *m)
+static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *s)
 {
 	const struct run_config *c = &m->cfg;
 
 	fprintf(f, "numig %s: guest %s, %d vCPU%s, %d guest node%s, %llu MiB memory, working set %u x 2 MiB\n",
-		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->nr_nodes,
-		c->nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), m->mmu.ws.nr_pages);
+		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes,
+		c->mmu.nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), s->ws_pages);
 	fprintf(f, "host: kernel %s (%d.%d.%d per %s), KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel,
 		m->host.version.major, m->host.version.minor, m->host.version.patch, m->host.version.source,
 		m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
-		const struct node_pool *np = &m->mmu.pool.node[g];
+	for (int g = 0; g < s->nr_nodes; g++) {
+		struct mmu_node_figures nf;
 
-		fprintf(f, "  guest node %d -> host node %d asked, ", g, np->host_node);
-		human_placement(f, np, &m->placed_before[g]);
-		fprintf(f, "; %s backing; pages before %u\n", m->mmu.pool.hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
+		mmu_node_figures(&m->mmu, g, &nf);
+		fprintf(f, "  guest node %d -> host node %d asked, ", g, nf.host_node_asked);
+		human_placement(f, nf.frames, &nf.before);
+		fprintf(f, "; %s backing; pages before %u\n", s->hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
 	}
 	if (m->placement_note[0])
 		fprintf(f, "  note: %s\n", m->placement_note);
 }
 
-static void human_migration(FILE *f, struct machine *m)
+static void human_migration(FILE *f, struct machine *m, const struct mmu_snapshot *s)
 {
-	struct mig_stats *st = &m->mmu.mig.st;
-	struct fault_stats *fs = &m->mmu.faults;
-	struct scanner *sc = &m->mmu.scan;
 	struct phase ph[PHASES_MAX];
-	size_t n = phases_of(m, ph);
-	uint64_t done = atomic_load(&st->done);
+	size_t n = phases_of(s, ph);
 	double secs = run_seconds(m);
 
 	fprintf(f, "migration: %llu done (%.0f/s): %llu by hinting faults, %llu scheduled, %llu of scanner-marked pages; "
 		   "%llu aborted (no free frame), %llu aborted (frame not huge), %llu busy, %llu errors; %.1f MiB copied\n",
-		(unsigned long long)done, secs > 0 ? (double)done / secs : 0,
-		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]),
-		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_SCHEDULE]),
-		(unsigned long long)atomic_load(&st->by_reason[MIG_REASON_SCANNED]),
-		(unsigned long long)atomic_load(&st->aborted_nomem), (unsigned long long)atomic_load(&st->aborted_not_huge),
-		(unsigned long long)atomic_load(&st->busy),
-		(unsigned long long)atomic_load(&st->errors), (double)atomic_load(&st->bytes_copied) / (1 << 20));
-	if (m->mmu.mig.guard)
+		(unsigned long long)s->done, secs > 0 ? (double)s->done / secs : 0,
+		(unsigned long long)s->by_reason[MIG_REASON_HINT_FAULT],
+		(unsigned long long)s->by_reason[MIG_REASON_SCHEDULE],
+		(unsigned long long)s->by_reason[MIG_REASON_SCANNED],
+		(unsigned long long)s->aborted_nomem, (unsigned long long)s->aborted_not_huge,
+		(unsigned long long)s->busy,
+		(unsigned long long)s->errors, (double)s->bytes_copied / (1 << 20));
+	if (s->guard)
 		fprintf(f, "guard: ON: %llu guard flushes (flush was pending), %llu eager unmaps, %llu without "
 			   "invalidation (already flushed)\n",
-			(unsigned long long)atomic_load(&st->guard_flushes), (unsigned long long)atomic_load(&st->eager_unmaps),
-			(unsigned long long)atomic_load(&st->no_invalidation));
+			(unsigned long long)s->guard_flushes, (unsigned long long)s->eager_unmaps,
+			(unsigned long long)s->no_invalidation);
 	else
 		fprintf(f, "guard: OFF (--no-guard) -- UNSAFE: %llu migrations copied a page whose TLB flush was still "
 			   "pending\n",
-			(unsigned long long)atomic_load(&st->guard_skipped));
+			(unsigned long long)s->guard_skipped);
 	fprintf(f, "scanner: %llu windows, %llu pages marked, %llu batched flushes of %llu frames; hinting faults %llu "
 		   "(%llu restored, %llu migrated), waits on migrations %llu, EFAULT exits %llu\n",
-		(unsigned long long)atomic_load(&sc->passes), (unsigned long long)atomic_load(&sc->pages_marked),
-		(unsigned long long)atomic_load(&sc->batched_flushes), (unsigned long long)atomic_load(&sc->frames_flushed),
-		(unsigned long long)atomic_load(&fs->hint_faults), (unsigned long long)atomic_load(&fs->restored),
-		(unsigned long long)atomic_load(&fs->hint_migrations), (unsigned long long)atomic_load(&fs->waited),
-		(unsigned long long)atomic_load(&fs->efaults));
+		(unsigned long long)s->scan_windows, (unsigned long long)s->scan_pages_marked,
+		(unsigned long long)s->batched_flushes, (unsigned long long)s->batched_flush_frames,
+		(unsigned long long)s->hint_faults, (unsigned long long)s->hint_restored,
+		(unsigned long long)s->hint_migrations, (unsigned long long)s->fault_waits,
+		(unsigned long long)s->efaults);
 	fprintf(f, "invalidation: %llu calls, %llu frames, %llu mprotect calls\n",
-		(unsigned long long)atomic_load(&m->mmu.tlb.invalidations),
-		(unsigned long long)atomic_load(&m->mmu.tlb.frames_invalidated),
-		(unsigned long long)atomic_load(&m->mmu.tlb.calls));
+		(unsigned long long)s->invalidation_calls, (unsigned long long)s->invalidated_frames,
+		(unsigned long long)s->mprotect_calls);
 	fprintf(f, "  %-20s %10s %10s %10s %10s %10s\n", "phase (us)", "count", "p50", "p90", "p99", "max");
 	for (size_t i = 0; i < n; i++) {
-		struct lat_summary s;
+		struct lat_summary sum;
 
-		if (lat_rec_summarize(ph[i].rec, &s) || !s.count)
+		if (lat_rec_summarize(ph[i].rec, &sum) || !sum.count)
 			continue;
-		if (ph[i].rec == &m->mmu.mig.st.batch_total && m->mmu.sched.batch <= 1)
+		if (ph[i].rec == s->lat.batch_total && s->batch_pages <= 1)
 			continue; /* the same as total when pages move one at a time */
-		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)s.count,
-			us(s.p50), us(s.p90), us(s.p99), us(s.max));
+		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)sum.count,
+			us(sum.p50), us(sum.p90), us(sum.p99), us(sum.max));
 	}
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
-		const struct node_pool *np = &m->mmu.pool.node[g];
+	for (int g = 0; g < s->nr_nodes; g++) {
+		struct mmu_node_figures nf;
 
-		fprintf(f, "  guest node %d: %u pages after; host node ", g, ws_pages_on_node(&m->mmu.ws, g));
-		human_placement(f, np, &m->placed_after[g]);
-		fprintf(f, "; %llu collapsed\n", (unsigned long long)(np->collapse_ok + np->collapse_failed));
+		mmu_node_figures(&m->mmu, g, &nf);
+		fprintf(f, "  guest node %d: %u pages after; host node ", g, nf.pages_now);
+		human_placement(f, nf.frames, &nf.after);
+		fprintf(f, "; %llu collapsed\n", (unsigned long long)nf.collapsed);
 	}
 }
 
-static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m)
+static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m, const struct mmu_snapshot *s)
 {
 	if (!o->integrity)
 		return;
@@ -169,23 +167,28 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 	}
 	for (int i = 0; i < m->nr_lost_examples; i++)
 		fprintf(f, "  guest: %s\n", m->lost_examples[i]);
-	if (m->mmu.mig.injected)
-		fprintf(f, "  injected fault: page %u offset %#llx\n", m->mmu.mig.injected_page,
-			(unsigned long long)m->mmu.mig.injected_offset);
+	if (s->injected)
+		fprintf(f, "  injected fault: page %u offset %#llx\n", s->injected_page,
+			(unsigned long long)s->injected_offset);
 }
 
 void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 {
-	human_header(f, m);
+	const struct mmu_config *c = &m->cfg.mmu;
+	struct mmu_snapshot s;
+
+	mmu_snapshot(&m->mmu, &s);
+	human_header(f, m, &s);
 	fprintf(f, "run: %.3f s (create %.1f ms)\n", run_seconds(m),
 		(double)(m->t_start_ns - m->t_create_ns) / 1e6);
-	if (m->mmu.ws.nr_pages && (m->cfg.scan_period_ns || m->cfg.migrate_rate > 0 || atomic_load(&m->mmu.mig.st.done)))
-		human_migration(f, m);
-	human_integrity(f, o, m);
+	/* Hinting-only runs that moved nothing have nothing to show. */
+	if (s.ws_pages && mmu_migrates(c) && (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
+		human_migration(f, m, &s);
+	human_integrity(f, o, m, &s);
 	fprintf(f, "result: %s (exit %d)\n", o->message, o->exit_code);
 }
 
-static void json_summary(struct json_w *w, const char *key, struct lat_rec *r)
+static void json_summary(struct json_w *w, const char *key, const struct lat_rec *r)
 {
 	struct lat_summary s;
 
@@ -243,78 +246,76 @@ static void json_placement(struct json_w *w, const char *key, const struct place
 	json_obj_end(w);
 }
 
-static void json_nodes(struct json_w *w, struct machine *m)
+static void json_nodes(struct json_w *w, struct machine *m, const struct mmu_snapshot *s)
 {
 	json_key(w, "nodes");
 	json_arr_begin(w);
-	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
-		const struct node_pool *np = &m->mmu.pool.node[g];
+	for (int g = 0; g < s->nr_nodes; g++) {
+		struct mmu_node_figures nf;
 
+		mmu_node_figures(&m->mmu, g, &nf);
 		json_obj_begin(w);
 		json_kv_i64(w, "guest_node", g);
-		json_kv_i64(w, "host_node_asked", np->host_node);
-		json_kv_i64(w, "host_node_measured", m->placed_before[g].measured);
-		json_kv_u64(w, "frames", np->nr_frames);
-		json_kv_u64(w, "misplaced_frames", m->placed_before[g].misplaced + m->placed_after[g].misplaced);
-		json_kv_u64(w, "frames_collapsed", np->collapse_ok + np->collapse_failed);
-		json_placement(w, "placement_before", &m->placed_before[g]);
-		json_placement(w, "placement_after", &m->placed_after[g]);
+		json_kv_i64(w, "host_node_asked", nf.host_node_asked);
+		json_kv_i64(w, "host_node_measured", nf.before.measured);
+		json_kv_u64(w, "frames", nf.frames);
+		json_kv_u64(w, "misplaced_frames", nf.before.misplaced + nf.after.misplaced);
+		json_kv_u64(w, "frames_collapsed", nf.collapsed);
+		json_placement(w, "placement_before", &nf.before);
+		json_placement(w, "placement_after", &nf.after);
 		json_kv_u64(w, "pages_before", m->pages_before[g]);
-		json_kv_u64(w, "pages_after", ws_pages_on_node(&m->mmu.ws, g));
+		json_kv_u64(w, "pages_after", nf.pages_now);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
 }
 
-static void json_migration(struct json_w *w, struct machine *m)
+static void json_migration(struct json_w *w, struct machine *m, const struct mmu_snapshot *s)
 {
-	struct mig_stats *st = &m->mmu.mig.st;
-	struct fault_stats *fs = &m->mmu.faults;
-	struct scanner *sc = &m->mmu.scan;
 	struct phase ph[PHASES_MAX];
-	size_t n = phases_of(m, ph);
+	size_t n = phases_of(s, ph);
 	double secs = run_seconds(m);
 
 	json_key(w, "migration");
 	json_obj_begin(w);
-	json_kv_bool(w, "guard", m->mmu.mig.guard);
-	json_kv_bool(w, "unsafe", !m->mmu.mig.guard);
-	json_kv_bool(w, "stop_the_world", m->mmu.mig.stop_the_world);
-	json_kv_u64(w, "batch_pages", m->mmu.sched.batch);
-	json_kv_bool(w, "fault_injected", atomic_load(&m->mmu.mig.injected));
-	if (atomic_load(&m->mmu.mig.injected)) {
-		json_kv_u64(w, "injected_page", m->mmu.mig.injected_page);
-		json_kv_u64(w, "injected_offset", m->mmu.mig.injected_offset);
+	json_kv_bool(w, "guard", s->guard);
+	json_kv_bool(w, "unsafe", !s->guard);
+	json_kv_bool(w, "stop_the_world", s->stop_the_world);
+	json_kv_u64(w, "batch_pages", s->batch_pages);
+	json_kv_bool(w, "fault_injected", s->injected);
+	if (s->injected) {
+		json_kv_u64(w, "injected_page", s->injected_page);
+		json_kv_u64(w, "injected_offset", s->injected_offset);
 	}
-	json_kv_u64(w, "done", atomic_load(&st->done));
-	json_kv_double(w, "per_s", secs > 0 ? (double)atomic_load(&st->done) / secs : 0);
-	json_kv_u64(w, "by_hint_fault", atomic_load(&st->by_reason[MIG_REASON_HINT_FAULT]));
-	json_kv_u64(w, "by_schedule", atomic_load(&st->by_reason[MIG_REASON_SCHEDULE]));
-	json_kv_u64(w, "by_scanned", atomic_load(&st->by_reason[MIG_REASON_SCANNED]));
-	json_kv_u64(w, "aborted_nomem", atomic_load(&st->aborted_nomem));
-	json_kv_u64(w, "aborted_not_huge", atomic_load(&st->aborted_not_huge));
-	json_kv_u64(w, "frames_collapsed", atomic_load(&st->collapsed));
-	json_kv_u64(w, "frames_verified_huge", atomic_load(&st->huge_verified));
-	json_kv_u64(w, "frames_huge_unknown", atomic_load(&st->huge_unknown));
-	json_kv_u64(w, "busy", atomic_load(&st->busy));
-	json_kv_u64(w, "errors", atomic_load(&st->errors));
-	json_kv_u64(w, "bytes_copied", atomic_load(&st->bytes_copied));
-	json_kv_u64(w, "guard_flushes", atomic_load(&st->guard_flushes));
-	json_kv_u64(w, "guard_skipped_unsafe", atomic_load(&st->guard_skipped));
-	json_kv_u64(w, "eager_unmaps", atomic_load(&st->eager_unmaps));
-	json_kv_u64(w, "no_invalidation_needed", atomic_load(&st->no_invalidation));
-	json_kv_u64(w, "scan_windows", atomic_load(&sc->passes));
-	json_kv_u64(w, "scan_pages_marked", atomic_load(&sc->pages_marked));
-	json_kv_u64(w, "batched_flushes", atomic_load(&sc->batched_flushes));
-	json_kv_u64(w, "batched_flush_frames", atomic_load(&sc->frames_flushed));
-	json_kv_u64(w, "hint_faults", atomic_load(&fs->hint_faults));
-	json_kv_u64(w, "hint_restored", atomic_load(&fs->restored));
-	json_kv_u64(w, "hint_migrations", atomic_load(&fs->hint_migrations));
-	json_kv_u64(w, "fault_waits", atomic_load(&fs->waited));
-	json_kv_u64(w, "efaults", atomic_load(&fs->efaults));
-	json_kv_u64(w, "invalidation_calls", atomic_load(&m->mmu.tlb.invalidations));
-	json_kv_u64(w, "invalidated_frames", atomic_load(&m->mmu.tlb.frames_invalidated));
-	json_kv_u64(w, "mprotect_calls", atomic_load(&m->mmu.tlb.calls));
+	json_kv_u64(w, "done", s->done);
+	json_kv_double(w, "per_s", secs > 0 ? (double)s->done / secs : 0);
+	json_kv_u64(w, "by_hint_fault", s->by_reason[MIG_REASON_HINT_FAULT]);
+	json_kv_u64(w, "by_schedule", s->by_reason[MIG_REASON_SCHEDULE]);
+	json_kv_u64(w, "by_scanned", s->by_reason[MIG_REASON_SCANNED]);
+	json_kv_u64(w, "aborted_nomem", s->aborted_nomem);
+	json_kv_u64(w, "aborted_not_huge", s->aborted_not_huge);
+	json_kv_u64(w, "frames_collapsed", s->collapsed);
+	json_kv_u64(w, "frames_verified_huge", s->huge_verified);
+	json_kv_u64(w, "frames_huge_unknown", s->huge_unknown);
+	json_kv_u64(w, "busy", s->busy);
+	json_kv_u64(w, "errors", s->errors);
+	json_kv_u64(w, "bytes_copied", s->bytes_copied);
+	json_kv_u64(w, "guard_flushes", s->guard_flushes);
+	json_kv_u64(w, "guard_skipped_unsafe", s->guard_skipped);
+	json_kv_u64(w, "eager_unmaps", s->eager_unmaps);
+	json_kv_u64(w, "no_invalidation_needed", s->no_invalidation);
+	json_kv_u64(w, "scan_windows", s->scan_windows);
+	json_kv_u64(w, "scan_pages_marked", s->scan_pages_marked);
+	json_kv_u64(w, "batched_flushes", s->batched_flushes);
+	json_kv_u64(w, "batched_flush_frames", s->batched_flush_frames);
+	json_kv_u64(w, "hint_faults", s->hint_faults);
+	json_kv_u64(w, "hint_restored", s->hint_restored);
+	json_kv_u64(w, "hint_migrations", s->hint_migrations);
+	json_kv_u64(w, "fault_waits", s->fault_waits);
+	json_kv_u64(w, "efaults", s->efaults);
+	json_kv_u64(w, "invalidation_calls", s->invalidation_calls);
+	json_kv_u64(w, "invalidated_frames", s->invalidated_frames);
+	json_kv_u64(w, "mprotect_calls", s->mprotect_calls);
 	json_key(w, "phases");
 	json_obj_begin(w);
 	for (size_t i = 0; i < n; i++)
@@ -362,27 +363,27 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 	json_obj_end(w);
 }
 
-static void json_pages(struct json_w *w, struct machine *m)
+static void json_pages(struct json_w *w, struct machine *m, const struct mmu_snapshot *s)
 {
 	uint64_t min = UINT64_MAX, max = 0;
 
 	json_key(w, "pages");
 	json_arr_begin(w);
-	for (uint32_t i = 0; i < m->mmu.ws.nr_pages; i++) {
-		struct ws_page *pg = &m->mmu.ws.pages[i];
-		uint64_t n = atomic_load(&pg->migrations);
+	for (uint32_t i = 0; i < s->ws_pages; i++) {
+		struct mmu_page_figures pf;
 
-		min = n < min ? n : min;
-		max = n > max ? n : max;
+		mmu_page_figures(&m->mmu, i, &pf);
+		min = pf.migrations < min ? pf.migrations : min;
+		max = pf.migrations > max ? pf.migrations : max;
 		json_obj_begin(w);
 		json_kv_u64(w, "index", i);
-		json_kv_i64(w, "node", pg->frame->node);
-		json_kv_u64(w, "migrations", n);
-		json_kv_u64(w, "hint_faults", atomic_load(&pg->hint_faults));
+		json_kv_i64(w, "node", pf.node);
+		json_kv_u64(w, "migrations", pf.migrations);
+		json_kv_u64(w, "hint_faults", pf.hint_faults);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
-	json_kv_u64(w, "page_migrations_min", m->mmu.ws.nr_pages ? min : 0);
+	json_kv_u64(w, "page_migrations_min", s->ws_pages ? min : 0);
 	json_kv_u64(w, "page_migrations_max", max);
 }
 
@@ -405,8 +406,10 @@ static void json_series(struct json_w *w, struct machine *m)
 
 int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 {
+	struct mmu_snapshot s;
 	struct json_w w;
 
+	mmu_snapshot(&m->mmu, &s);
 	json_init(&w, f);
 	json_obj_begin(&w);
 	json_kv_str(&w, "numig_version", NUMIG_VERSION);
@@ -414,9 +417,9 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_i64(&w, "exit_code", o->exit_code);
 	json_kv_str(&w, "result", o->message);
 	json_kv_u64(&w, "vcpus_count", (uint64_t)m->cfg.nr_vcpus);
-	json_kv_u64(&w, "guest_nodes", (uint64_t)m->cfg.nr_nodes);
+	json_kv_u64(&w, "guest_nodes", (uint64_t)m->cfg.mmu.nr_nodes);
 	json_kv_u64(&w, "mem_bytes", m->cfg.mem_bytes);
-	json_kv_u64(&w, "ws_pages", m->mmu.ws.nr_pages);
+	json_kv_u64(&w, "ws_pages", s.ws_pages);
 	json_kv_double(&w, "run_s", run_seconds(m));
 	json_kv_double(&w, "create_ms", (double)(m->t_start_ns - m->t_create_ns) / 1e6);
 	json_key(&w, "host");
@@ -434,13 +437,13 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_i64(&w, "cpus", m->host.cpus);
 	json_kv_i64(&w, "numa_nodes", m->host.nodes);
 	json_kv_str(&w, "placement_note", m->placement_note);
-	json_kv_str(&w, "backing", m->mmu.pool.hugetlb ? "hugetlb" : "thp");
+	json_kv_str(&w, "backing", s.hugetlb ? "hugetlb" : "thp");
 	json_obj_end(&w);
-	json_nodes(&w, m);
+	json_nodes(&w, m, &s);
 	json_vcpus(&w, m);
-	json_migration(&w, m);
+	json_migration(&w, m, &s);
 	json_integrity(&w, o);
-	json_pages(&w, m);
+	json_pages(&w, m, &s);
 	json_series(&w, m);
 	json_obj_end(&w);
 	return w.err;
@@ -451,7 +454,8 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	static uint64_t buckets[PHASES_MAX][LAT_HIST_BUCKETS];
 	struct plot_hist h[PHASES_MAX];
 	struct phase ph[PHASES_MAX];
-	size_t n = phases_of(m, ph), nh = 0;
+	struct mmu_snapshot snap;
+	size_t n, nh = 0;
 	double *t = calloc(m->nr_samples + 1, sizeof(double)), *ops = calloc(m->nr_samples + 1, sizeof(double));
 	double *mig = calloc(m->nr_samples + 1, sizeof(double));
 	struct plot_series s[2];
@@ -464,6 +468,8 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	mmu_snapshot(&m->mmu, &snap);
+	n = phases_of(&snap, ph);
 	for (size_t i = 0; i < n; i++) {
 		lat_rec_histogram(ph[i].rec, buckets[nh], LAT_HIST_BUCKETS);
 		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS };

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "parse.h"
-#include "report.h"
+#include "mmu/migrate.h" /* MIG_BATCH_MAX */
+#include "mmu/pool.h"    /* POOL_MAX_NODES */
 
 enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,
@@ -109,23 +110,24 @@ static int need(int rc, struct nerr *e, const char *opt, const char *msg)
 	return rc;
 }
 
-static void defaults(struct run_config *c)
+void cli_defaults(struct run_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->kvm_device = "/dev/kvm";
 	c->guest = "hello";
 	c->nr_vcpus = 1;
-	c->nr_nodes = 1;
+	c->mmu.nr_nodes = 1;
 	c->mem_bytes = 256ull << 20;
 	c->ws_bytes = 64ull << 20;
 	c->timeout_ns = 60ull * 1000000000ull;
 	c->duration_ns = 2ull * 1000000000ull;
-	c->guard = 1;
-	c->hint_migrate = 1;
-	c->scan_size = 16;
-	c->migrate_batch = 1;
-	c->inject_after = 200;
-	c->seed = 1;
+	c->mmu.guard = 1;
+	c->mmu.hint_migrate = 1;
+	c->mmu.scan_size = 16;
+	c->mmu.migrate_batch = 1;
+	c->mmu.inject_after = 200;
+	c->mmu.seed = 1;
+	c->mmu.migrate.to_node = -1;
 	c->sample_ns = 100ull * 1000000ull;
 }
 
@@ -133,7 +135,6 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 {
 	char err[256] = "";
 	uint64_t v = 0;
-	struct migrate_spec ms;
 	const char *name = NULL;
 
 	for (const struct option *o = options; o->name; o++)
@@ -148,7 +149,7 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 	case OPT_NODES:
 		if (need(parse_u64_range(arg, 1, POOL_MAX_NODES, &v, "--nodes", err, sizeof(err)), e, "--nodes", err))
 			return -1;
-		c->nr_nodes = (int)v;
+		c->mmu.nr_nodes = (int)v;
 		return 0;
 	case OPT_MEM:
 		return need(parse_size(arg, &c->mem_bytes, err, sizeof(err)), e, "--mem", err);
@@ -162,15 +163,15 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 	case OPT_DURATION:
 		return need(parse_duration_ns(arg, &c->duration_ns, err, sizeof(err)), e, "--duration", err);
 	case OPT_SCAN_PERIOD:
-		return need(parse_duration_ns(arg, &c->scan_period_ns, err, sizeof(err)), e, "--scan-period", err);
+		return need(parse_duration_ns(arg, &c->mmu.scan_period_ns, err, sizeof(err)), e, "--scan-period", err);
 	case OPT_LAZY:
-		return need(parse_duration_ns(arg, &c->lazy_delay_ns, err, sizeof(err)), e, "--lazy-flush-delay", err);
+		return need(parse_duration_ns(arg, &c->mmu.lazy_delay_ns, err, sizeof(err)), e, "--lazy-flush-delay", err);
 	case OPT_SAMPLE:
 		return need(parse_duration_ns(arg, &c->sample_ns, err, sizeof(err)), e, "--sample", err);
 	case OPT_SCAN_SIZE:
 		if (need(parse_u64_range(arg, 1, 1u << 20, &v, "--scan-size", err, sizeof(err)), e, "--scan-size", err))
 			return -1;
-		c->scan_size = (uint32_t)v;
+		c->mmu.scan_size = (uint32_t)v;
 		return 0;
 	case OPT_JSON:
 		c->json = 1;
@@ -182,40 +183,33 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->kvm_device = arg;
 		return 0;
 	case OPT_HUGETLB:
-		c->hugetlb = 1;
+		c->mmu.hugetlb = 1;
 		return 0;
 	case OPT_HOST_NODES:
 		return need(parse_nodelist(arg, &c->host_nodes_mask, err, sizeof(err)), e, "--host-nodes", err);
 	case OPT_NO_GUARD:
-		c->guard = 0;
+		c->mmu.guard = 0;
 		return 0;
 	case OPT_HINT_MIGRATE:
 	case OPT_NO_HINT_MIGRATE:
-		c->hint_migrate = opt == OPT_HINT_MIGRATE;
+		c->mmu.hint_migrate = opt == OPT_HINT_MIGRATE;
 		return 0;
 	case OPT_MIGRATE:
-		if (need(parse_migrate_spec(arg, &ms, err, sizeof(err)), e, "--migrate", err))
-			return -1;
-		c->migrate_rate = ms.rate_per_s;
-		c->pattern = ms.pattern == MIGRATE_RANDOM	 ? SCHED_RANDOM
-			     : ms.pattern == MIGRATE_TO_NODE ? SCHED_TO_NODE
-							     : SCHED_PINGPONG;
-		c->to_node = ms.to_node;
-		return 0;
+		return need(parse_migrate_spec(arg, &c->mmu.migrate, err, sizeof(err)), e, "--migrate", err);
 	case OPT_INJECT:
 		if (!strcmp(arg, "corrupt-copy"))
-			c->inject = INJECT_CORRUPT_COPY;
+			c->mmu.inject = INJECT_CORRUPT_COPY;
 		else if (!strcmp(arg, "skip-copy-line"))
-			c->inject = INJECT_SKIP_COPY_LINE;
+			c->mmu.inject = INJECT_SKIP_COPY_LINE;
 		else
 			return nerr_set(e, NUMIG_EXIT_USAGE, "--inject: unknown fault '%s' (corrupt-copy, skip-copy-line)",
 					arg);
 		return 0;
 	case OPT_INJECT_AFTER:
-		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->inject_after, "--inject-after", err, sizeof(err)), e,
+		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->mmu.inject_after, "--inject-after", err, sizeof(err)), e,
 			    "--inject-after", err);
 	case OPT_SEED:
-		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->seed, "--seed", err, sizeof(err)), e, "--seed", err);
+		return need(parse_u64_range(arg, 0, UINT64_MAX, &c->mmu.seed, "--seed", err, sizeof(err)), e, "--seed", err);
 	case OPT_SLOTS:
 		return need(parse_u64_range(arg, 1, 32, &c->params[NUMIG_PARAM_SLOTS], "--slots", err, sizeof(err)), e,
 			    "--slots", err);
@@ -234,13 +228,13 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->allow_unsafe_host = 1;
 		return 0;
 	case OPT_STW:
-		c->stop_the_world = 1;
+		c->mmu.stop_the_world = 1;
 		return 0;
 	case OPT_BATCH:
 		if (need(parse_u64_range(arg, 1, MIG_BATCH_MAX, &v, "--migrate-batch", err, sizeof(err)), e,
 			 "--migrate-batch", err))
 			return -1;
-		c->migrate_batch = (uint32_t)v;
+		c->mmu.migrate_batch = (uint32_t)v;
 		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;
@@ -262,18 +256,18 @@ static int check_config(struct run_config *c, struct nerr *e)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem must be a non-zero multiple of 2 MiB");
 	if (c->ws_bytes % (2ull << 20))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws must be a multiple of 2 MiB");
-	per_node = c->mem_bytes / (uint64_t)c->nr_nodes;
+	per_node = c->mem_bytes / (uint64_t)c->mmu.nr_nodes;
 	if (per_node < (2ull << 20) || per_node % (2ull << 20))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem %llu MiB does not split into whole 2 MiB frames over %d nodes",
-				(unsigned long long)(c->mem_bytes >> 20), c->nr_nodes);
+				(unsigned long long)(c->mem_bytes >> 20), c->mmu.nr_nodes);
 	if (c->ws_bytes > c->mem_bytes)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws (%llu MiB) is larger than --mem (%llu MiB)",
 				(unsigned long long)(c->ws_bytes >> 20), (unsigned long long)(c->mem_bytes >> 20));
 	if (c->ws_bytes > (64ull << 30))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws is limited to 64 GiB");
-	if (c->pattern == SCHED_TO_NODE && c->to_node >= c->nr_nodes)
+	if (c->mmu.migrate.pattern == SCHED_TO_NODE && c->mmu.migrate.to_node >= c->mmu.nr_nodes)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--migrate pattern=to:%d names a node the guest does not have (--nodes %d)",
-				c->to_node, c->nr_nodes);
+				c->mmu.migrate.to_node, c->mmu.nr_nodes);
 	if (c->timeout_ns == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
 	return 0;
@@ -283,7 +277,7 @@ int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *ac
 {
 	int opt, first = 1;
 
-	defaults(cfg);
+	cli_defaults(cfg);
 	*action = CLI_RUN;
 	if (argc >= 2 && argv[1][0] != '-') {
 		if (strcmp(argv[1], "run") != 0)

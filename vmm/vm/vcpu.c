@@ -1,4 +1,4 @@
-/* vCPU creation (64-bit long mode, ring 3, paging on) and the KVM_RUN loop. */
+/* One vCPU (vcpu.h): creation, kick, thread binding, park. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/kvm.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+
+#include "vcpu.h"
 
 #include "machine.h"
 #include "sysarea.h"
@@ -35,13 +37,6 @@ int vcpu_signals_init(struct nerr *e)
 	if (sigaction(KICK_SIGNAL, &sa, NULL))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "sigaction(SIGUSR1): %s", strerror(errno));
 	return 0;
-}
-
-void machine_kick_all(struct machine *m)
-{
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		if (m->vcpus[i].started && atomic_load(&m->vcpus[i].end) == VCPU_RUNNING)
-			(void)pthread_kill(m->vcpus[i].thread, KICK_SIGNAL); /* ESRCH: it just ended */
 }
 
 static int set_cpuid(struct machine *m, struct vcpu *v, struct nerr *e)
@@ -137,6 +132,11 @@ int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e)
 	return 0;
 }
 
+void vcpu_kick(struct vcpu *v)
+{
+	(void)pthread_kill(v->thread, KICK_SIGNAL); /* ESRCH: it just ended */
+}
+
 static void pin_to_host_cpu(struct vcpu *v)
 {
 	cpu_set_t set;
@@ -150,123 +150,25 @@ static void pin_to_host_cpu(struct vcpu *v)
 		v->host_cpu = -1;
 }
 
-/* The vCPU's registers, for fatal exits: a guest bug must be readable. */
-static const char *regs_summary(struct vcpu *v, char *buf, size_t len)
+void vcpu_bind_thread(struct vcpu *v)
 {
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
-		snprintf(buf, len, "(registers unavailable: %s)", strerror(errno));
-		return buf;
-	}
-	snprintf(buf, len,
-		 "RIP %#llx RSP %#llx RFLAGS %#llx CS %#x (CPL %d) CR0 %#llx CR2 %#llx CR3 %#llx RAX %#llx RDI %#llx",
-		 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector,
-		 s.cs.dpl, (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
-		 (unsigned long long)r.rax, (unsigned long long)r.rdi);
-	return buf;
-}
-
-/* Returns 1 when the vCPU has ended. */
-static int handle_exit(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	char regs[320];
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		v->io_exits++;
-		return handle_io_exit(v);
-	case KVM_EXIT_HLT:
-		machine_fail(v->m, v, "guest executed HLT with no way to wake up: %s", regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	case KVM_EXIT_MMIO:
-		machine_fail(v->m, v, "MMIO %s of %u bytes at guest-physical %#llx: no device there; %s",
-			     run->mmio.is_write ? "write" : "read", run->mmio.len, (unsigned long long)run->mmio.phys_addr,
-			     regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	case KVM_EXIT_SHUTDOWN:
-		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s", regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	case KVM_EXIT_FAIL_ENTRY:
-		machine_fail(v->m, v, "KVM_EXIT_FAIL_ENTRY, hardware reason %#llx: %s",
-			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
-			     regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	case KVM_EXIT_INTERNAL_ERROR:
-		machine_fail(v->m, v, "KVM_EXIT_INTERNAL_ERROR, suberror %u: %s", run->internal.suberror,
-			     regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	case KVM_EXIT_INTR:
-		return 0;
-	default:
-		machine_fail(v->m, v, "unhandled KVM exit reason %u: %s", run->exit_reason, regs_summary(v, regs, sizeof(regs)));
-		return 1;
-	}
-}
-
-static int handle_run_error(struct vcpu *v, int err)
-{
-	struct machine *m = v->m;
-
-	if (err == EINTR || err == EAGAIN) {
-		v->run->immediate_exit = 0;
-		v->kicks_seen++;
-		return 0;
-	}
-	if (err == EFAULT && m->have_mmu) {
-		/* A write hit a write-protected frame: wait for the migration
-		 * or invalidation in flight, then retry the instruction. */
-		v->efaults++;
-		if (mmu_handle_efault(&m->mmu) == 0 && ++v->consecutive_efaults > 1000) {
-			machine_fail(m, v, "KVM_RUN keeps failing with EFAULT with no migration in flight");
-			return 1;
-		}
-		return 0;
-	}
-	machine_fail(m, v, "KVM_RUN failed: %s", strerror(err));
-	return 1;
-}
-
-void *vcpu_thread(void *arg)
-{
-	struct vcpu *v = arg;
-	struct machine *m = v->m;
-
 	tls_run = v->run;
 	pin_to_host_cpu(v);
-	while (atomic_load(&v->end) == VCPU_RUNNING) {
-		int rc;
+}
 
-		vcpu_park_if_paused(v);
-		if (atomic_load(&m->stopping)) {
-			atomic_store(&v->end, VCPU_STOPPED);
-			break;
-		}
-		/* in_run before the re-check: a pauser that saw in_run == 0
-		 * knows this vCPU will see pause_req and not enter. */
-		atomic_store(&v->in_run, 1);
-		if (atomic_load(&m->pause_req)) {
-			atomic_store(&v->in_run, 0);
-			continue;
-		}
-		rc = ioctl(v->fd, KVM_RUN, 0);
-		atomic_store(&v->in_run, 0);
-		if (rc < 0) {
-			if (handle_run_error(v, errno))
-				break;
-			continue;
-		}
-		v->consecutive_efaults = 0;
-		v->exits++;
-		if (handle_exit(v))
-			break;
-	}
+void vcpu_unbind_thread(void)
+{
 	tls_run = NULL;
+}
+
+void vcpu_park_if_paused(struct vcpu *v)
+{
+	struct machine *m = v->m;
+
+	if (!atomic_load(&m->pause_req))
+		return;
 	pthread_mutex_lock(&m->lock);
-	m->nr_ended++;
-	pthread_cond_broadcast(&m->changed);
+	while (atomic_load(&m->pause_req) && !atomic_load(&m->stopping))
+		pthread_cond_wait(&m->resumed, &m->lock);
 	pthread_mutex_unlock(&m->lock);
-	return NULL;
 }

@@ -1,6 +1,6 @@
 /* CLI value parsers: strict, locale-independent, with one-line messages. */
 #include "parse.h"
-#include "text.h"
+#include "vmm/report/text.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -349,11 +349,11 @@ static int parse_pattern(const char *v, size_t len, const char *q, struct migrat
 	size_t n;
 
 	if (word_eq(v, len, "pingpong")) {
-		spec->pattern = MIGRATE_PINGPONG;
+		spec->pattern = SCHED_PINGPONG;
 		return 0;
 	}
 	if (word_eq(v, len, "random")) {
-		spec->pattern = MIGRATE_RANDOM;
+		spec->pattern = SCHED_RANDOM;
 		return 0;
 	}
 	if (len >= 3 && word_eq(v, 3, "to:")) {
@@ -368,7 +368,7 @@ static int parse_pattern(const char *v, size_t len, const char *q, struct migrat
 				q, shown(shown_v, v, len), PARSE_MAX_NODE);
 			return -1;
 		}
-		spec->pattern = MIGRATE_TO_NODE;
+		spec->pattern = SCHED_TO_NODE;
 		spec->to_node = (int)node;
 		return 0;
 	}
@@ -410,7 +410,7 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 {
 	struct migrate_spec spec = {
 		.rate_per_s = MIGRATE_DEFAULT_RATE,
-		.pattern = MIGRATE_PINGPONG,
+		.pattern = SCHED_PINGPONG,
 		.to_node = -1,
 	};
 	char q[SHOWN_MAX], k[SHOWN_MAX];

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "report.h"
+#include "mmu/snapshot.h"
+#include "vmm/report/report.h"
+#include "vmm/vm/run.h"
 
 static volatile sig_atomic_t signalled;
 static int progress_shown;
@@ -16,10 +18,12 @@ static int progress_shown;
 static void show_progress(struct machine *m, double t_s)
 {
 	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
+	struct mmu_snapshot s;
+
+	mmu_snapshot(&m->mmu, &s);
 	fprintf(stderr, "\r[%6.1f s] guest ops %.3g, migrations %llu, guard flushes %llu, hinting faults %llu   ", t_s,
-		(double)ops, (unsigned long long)atomic_load(&m->mmu.mig.st.done),
-		(unsigned long long)atomic_load(&m->mmu.mig.st.guard_flushes),
-		(unsigned long long)atomic_load(&m->mmu.faults.hint_faults));
+		(double)ops, (unsigned long long)s.done, (unsigned long long)s.guard_flushes,
+		(unsigned long long)s.hint_faults);
 	fflush(stderr);
 	progress_shown = 1;
 }

@@ -1,0 +1,87 @@
+/* The read-side view of the mmu (snapshot.h). */
+#include "snapshot.h"
+
+#include <string.h>
+
+#include "mmu.h"
+
+#define LD(x) atomic_load(&(x))
+
+void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
+{
+	struct mig_stats *st = &m->mig.st;
+
+	memset(s, 0, sizeof(*s));
+	s->ws_pages = m->ws.nr_pages;
+	s->nr_nodes = m->pool.nr_nodes;
+	s->hugetlb = m->pool.hugetlb;
+	s->guard = m->cfg.guard;
+	s->stop_the_world = m->cfg.stop_the_world;
+	s->batch_pages = schedule_batch_pages(&m->sched);
+	s->done = LD(st->done);
+	for (int r = 0; r < MIG_NR_REASONS; r++)
+		s->by_reason[r] = LD(st->by_reason[r]);
+	s->aborted_nomem = LD(st->aborted_nomem);
+	s->aborted_not_huge = LD(st->aborted_not_huge);
+	s->busy = LD(st->busy);
+	s->errors = LD(st->errors);
+	s->bytes_copied = LD(st->bytes_copied);
+	s->collapsed = LD(st->collapsed);
+	s->huge_verified = LD(st->huge_verified);
+	s->huge_unknown = LD(st->huge_unknown);
+	s->guard_flushes = LD(st->guard_flushes);
+	s->guard_skipped = LD(st->guard_skipped);
+	s->eager_unmaps = LD(st->eager_unmaps);
+	s->no_invalidation = LD(st->no_invalidation);
+	s->injected = LD(m->mig.injected);
+	s->injected_page = m->mig.injected_page;
+	s->injected_offset = m->mig.injected_offset;
+	s->scan_windows = LD(m->scan.passes);
+	s->scan_pages_marked = LD(m->scan.pages_marked);
+	s->batched_flushes = LD(m->scan.batched_flushes);
+	s->batched_flush_frames = LD(m->scan.frames_flushed);
+	s->hint_faults = LD(m->faults.hint_faults);
+	s->hint_restored = LD(m->faults.restored);
+	s->hint_migrations = LD(m->faults.hint_migrations);
+	s->fault_waits = LD(m->faults.waited);
+	s->efaults = LD(m->faults.efaults);
+	s->invalidation_calls = LD(m->tlb.invalidations);
+	s->invalidated_frames = LD(m->tlb.frames_invalidated);
+	s->mprotect_calls = LD(m->tlb.calls);
+	s->lat = (struct mmu_latencies){
+		.isolate = &st->isolate,
+		.alloc = &st->alloc,
+		.guard = &st->guard,
+		.copy = &st->copy,
+		.sw = &st->sw,
+		.release = &st->release,
+		.total = &st->total,
+		.batch_total = &st->batch_total,
+		.vcpu_stall = &m->faults.stall,
+		.tlb_invalidate = &m->tlb.per_call,
+		.stw_pause = &m->mig.pause,
+	};
+}
+
+void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f)
+{
+	const struct node_pool *np = &m->pool.node[node];
+
+	f->host_node_asked = np->host_node;
+	f->frames = np->nr_frames;
+	f->before = m->placed_before[node];
+	f->after = m->placed_after[node];
+	pthread_mutex_lock((pthread_mutex_t *)&np->lock);
+	f->collapsed = np->collapse_ok + np->collapse_failed;
+	pthread_mutex_unlock((pthread_mutex_t *)&np->lock);
+	f->pages_now = ws_pages_on_node(&m->ws, node);
+}
+
+void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f)
+{
+	struct ws_page *pg = &m->ws.pages[page];
+
+	f->node = pg->frame->node;
+	f->migrations = LD(pg->migrations);
+	f->hint_faults = LD(pg->hint_faults);
+}

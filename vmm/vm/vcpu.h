@@ -1,0 +1,54 @@
+/* One vCPU: its KVM state (64-bit long mode, ring 3, paging on), the kick
+ * that makes it leave KVM_RUN, and its park while the machine is paused. */
+#ifndef NUMIG_VMM_VCPU_H
+#define NUMIG_VMM_VCPU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <numig/abi.h>
+#include <numig/err.h>
+
+struct machine;
+struct kvm_run;
+
+enum vcpu_end {
+	VCPU_RUNNING = 0,
+	VCPU_DONE,       /* the guest called DONE */
+	VCPU_FAILED,     /* exception, triple fault, panic, bad hypercall ... */
+	VCPU_STOPPED,    /* stopped by the VMM (timeout, signal, another vCPU failed) */
+};
+
+struct vcpu {
+	struct machine *m;
+	int id;
+	int fd;
+	int node;                    /* guest node */
+	int host_cpu;                /* pinned to, or -1 */
+	struct kvm_run *run;
+	pthread_t thread;
+	int started;
+	struct numig_mailbox *mb;
+	atomic_int end;              /* enum vcpu_end */
+	int exit_code;               /* from DONE */
+	char fail[512];
+	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
+	uint64_t consecutive_efaults;
+	atomic_int in_run;           /* inside KVM_RUN (or about to enter) */
+};
+
+int vcpu_create(struct machine *m, struct vcpu *v, struct nerr *e);
+/* The kick signal's handler, installed once per process. */
+int vcpu_signals_init(struct nerr *e);
+/* Asks the vCPU to leave KVM_RUN (signal + immediate_exit). */
+void vcpu_kick(struct vcpu *v);
+/* Called by the vCPU's thread: binds the kick to it and pins it to its host
+ * CPU; vcpu_unbind_thread() before the thread ends. */
+void vcpu_bind_thread(struct vcpu *v);
+void vcpu_unbind_thread(void);
+/* Called by the vCPU's thread before each KVM_RUN: parks while the machine
+ * is paused (stop-the-world). */
+void vcpu_park_if_paused(struct vcpu *v);
+
+#endif

@@ -45,11 +45,14 @@ GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 KVM_TEST_SRC := $(wildcard tests/integration/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(KVM_TEST_SRC:tests/integration/%.c=$(BUILD)/kvmtests/%)
+# Run by `make check-numa` inside its two-node QEMU guest; built everywhere so they stay compiling.
+NUMA_TEST_SRC := $(wildcard tests/numa/test_*.c)
+NUMA_TEST_BIN := $(NUMA_TEST_SRC:tests/numa/%.c=$(BUILD)/numatests/%)
 BENCH_BIN := $(BUILD)/numig-bench
 
 .SECONDARY:
-.PHONY: all deps check unit integration sanitize tsan demo bench soak clean
-all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN)
+.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean
+all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN)
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -74,6 +77,10 @@ $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/numatests/%: tests/numa/%.c $(BUILD)/libnumig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 $(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
@@ -107,6 +114,10 @@ deps:
 
 check: deps
 	@scripts/check.sh
+
+# numig's own tests inside a QEMU guest with two real NUMA nodes and nested-paging KVM (README).
+check-numa:
+	@scripts/check-numa.sh
 
 unit: all
 	@scripts/run-tests.sh unit $(BUILD)

@@ -19,7 +19,7 @@
 # this proof. NUMIG_NUMA_OPTIONAL=1 makes that a plain skip (exit 0) locally.
 #
 # Knobs: NUMIG_NUMA_TIMEOUT (s, the whole QEMU run, default 420),
-# NUMIG_NUMA_RACE_RUNS (unguarded race runs inside, default 5).
+# NUMIG_NUMA_RACE_RUNS (unguarded race runs inside, default 10).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,7 @@ out=build/numa
 static=$out/static
 optional=${NUMIG_NUMA_OPTIONAL:-0}
 qemu_timeout=${NUMIG_NUMA_TIMEOUT:-420}
-race_runs=${NUMIG_NUMA_RACE_RUNS:-5}
+race_runs=${NUMIG_NUMA_RACE_RUNS:-10}
 jobs=$(nproc 2>/dev/null || echo 2)
 t_start=$(date +%s)
 P=0 F=0 S=0

@@ -21,7 +21,7 @@
 # Knobs: NUMIG_NUMA_TIMEOUT (s, the whole QEMU run, default 420),
 # NUMIG_NUMA_RACE_RUNS (unguarded race runs inside, default 10).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 out=build/numa
 static=$out/static
@@ -84,31 +84,32 @@ if [ -z "$kpkg" ] && [ "$(id -u)" = 0 ]; then
 	kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
 fi
 if [ -z "$kpkg" ]; then # offline: the newest kernel already unpacked here
-	kpkg=$(ls -1 "$out/kernel" 2>/dev/null | sort -V | tail -n 1)
+	kpkg=$(ls -d "$out"/kernel/linux-image-*/ 2>/dev/null | sort -V | tail -n 1 | xargs -r basename)
 	[ -n "$kpkg" ] || skip_all "apt-cache does not know linux-image-cloud-amd64 (run apt-get update) and no kernel is cached in $out/kernel"
 fi
 kroot=$out/kernel/$kpkg
 if [ ! -d "$kroot/lib/modules" ]; then
 	echo "# check-numa: downloading and unpacking $kpkg into $kroot"
-	rm -rf "$kroot" "$out/kernel/dl"
+	rm -rf "$kroot" "$kroot.tmp" "$out/kernel/dl"
 	mkdir -p "$out/kernel/dl"
 	# Sandbox user root: _apt may not write into a build folder.
 	(cd "$out/kernel/dl" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >../download.log 2>&1) ||
 		skip_all "apt-get download $kpkg failed: $(tail -n 1 "$out/kernel/download.log")"
-	dpkg-deb -x "$out"/kernel/dl/"$kpkg"_*.deb "$kroot.tmp" && mv "$kroot.tmp" "$kroot" ||
+	if ! dpkg-deb -x "$out"/kernel/dl/"$kpkg"_*.deb "$kroot.tmp" || ! mv "$kroot.tmp" "$kroot"; then
 		skip_all "dpkg-deb -x of $kpkg failed"
+	fi
 	rm -rf "$out/kernel/dl"
 fi
 vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -n 1)
 moddir=$(ls -d "$kroot"/lib/modules/*/ 2>/dev/null | head -n 1)
-[ -f "$vmlinuz" ] && [ -d "$moddir" ] || skip_all "$kpkg has no vmlinuz or no lib/modules"
+{ [ -f "$vmlinuz" ] && [ -d "$moddir" ]; } || skip_all "$kpkg has no vmlinuz or no lib/modules"
 t_deps=$(date +%s)
 
 # ---- numig for the guest: static, in its own build folder ----------------------
 # Its own BUILD: a static build must not replace the objects of `make`.
-targets="numig numig-bench kvmtests/test_shootdown numatests/test_placement guests/hello.elf
-	guests/idle.elf guests/integrity.elf guests/shootdown.elf"
-if make -s -j"$jobs" BUILD="$static" LDFLAGS=-static $(for t in $targets; do echo "$static/$t"; done) >"$out/build.log" 2>&1; then
+targets=(numig numig-bench kvmtests/test_shootdown numatests/test_placement guests/hello.elf
+	guests/idle.elf guests/integrity.elf guests/shootdown.elf)
+if make -s -j"$jobs" BUILD="$static" LDFLAGS=-static "${targets[@]/#/$static/}" >"$out/build.log" 2>&1; then
 	ok "static build of numig, numig-bench, test_shootdown, test_placement and the guests ($static)"
 else
 	not_ok "static build of numig and its test programs for the guest" "$(grep -v getaddrinfo "$out/build.log")"
@@ -124,7 +125,7 @@ cp "$busybox" "$root/bin/busybox"
 cp tests/numa/init.sh "$root/init"
 chmod +x "$root/init"
 cp tests/integration/lib.sh "$root/numig/"
-for t in $targets; do cp "$static/$t" "$root/numig/$t"; done
+for t in "${targets[@]}"; do cp "$static/$t" "$root/numig/$t"; done
 strip "$root"/numig/numig "$root"/numig/numig-bench "$root"/numig/*tests/* 2>/dev/null
 
 # KVM modules and what they need, in load order: the dependencies come from

@@ -116,7 +116,7 @@ check: deps
 	@scripts/check.sh
 
 # numig's own tests inside a QEMU guest with two real NUMA nodes and nested-paging KVM (README).
-check-numa:
+check-numa: deps
 	@scripts/check-numa.sh
 
 unit: all

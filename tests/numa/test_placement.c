@@ -7,7 +7,7 @@
  * region's line in /proc/self/numa_maps, and the per-node MemUsed deltas in
  * /sys/devices/system/node/nodeN/meminfo while the frames are populated.
  * move_pages(nodes=NULL) and /proc/kpageflags add where each frame is and
- * that it is one THP; numig's pool_verify_placement() must agree with all.
+ * that it is one THP; numig's pool_measure_placement() must agree with all.
  *
  * Last, the ground truth for `make bench`'s kernel reference: the kernel's
  * move_pages() moves one 2 MiB THP to the other node and back, and it is
@@ -31,6 +31,17 @@
 #define FRAMES 32 /* per node: 64 MiB, well above the noise of an idle guest's MemUsed */
 #define MIB (1ull << 20)
 #define SUBPAGES (FRAME_SIZE / 4096)
+
+/* The node get_mempolicy() names for a present page (numig itself now asks
+ * move_pages; this is the independent second opinion), or -1. */
+static int node_by_policy(const void *hva)
+{
+	int node = -1;
+
+	if (get_mempolicy(&node, NULL, 0, (void *)hva, MPOL_F_NODE | MPOL_F_ADDR))
+		return -1;
+	return node;
+}
 
 /* MemUsed of host node `node` in bytes, or -1. */
 static long long mem_used(int node)
@@ -140,7 +151,7 @@ static void check_node(struct pool *p, int g)
 		return;
 
 	for (int i = 0; i < FRAMES; i++) {
-		by_policy += pool_query_host_node(fr[i]->hva) == np->host_node;
+		by_policy += node_by_policy(fr[i]->hva) == np->host_node;
 		huge += frame_huge_state(p, fr[i]) == FRAME_HUGE;
 		addr[i] = fr[i]->hva;
 	}
@@ -197,8 +208,8 @@ static void check_kernel_move(struct pool *p)
 		memset(f.hva, 0x5a, FRAME_SIZE);
 		mbind(f.hva, FRAME_SIZE, MPOL_DEFAULT, NULL, 0, 0);
 	}
-	if (pool_query_host_node(f.hva) != 0 || frame_huge_state(p, &f) != FRAME_HUGE) {
-		snprintf(why, sizeof(why), "start: node %d, huge state %d", pool_query_host_node(f.hva),
+	if (node_by_policy(f.hva) != 0 || frame_huge_state(p, &f) != FRAME_HUGE) {
+		snprintf(why, sizeof(why), "start: node %d, huge state %d", node_by_policy(f.hva),
 			 frame_huge_state(p, &f));
 		ok = 0;
 	}
@@ -220,7 +231,7 @@ static void check_kernel_move(struct pool *p)
 		if (move_pages(0, SUBPAGES, pages, NULL, status, 0) == 0)
 			for (size_t j = 0; j < SUBPAGES; j++)
 				on += status[j] == target;
-		if (on != (int)SUBPAGES || pool_query_host_node(f.hva) != target || frame_huge_state(p, &f) != FRAME_HUGE ||
+		if (on != (int)SUBPAGES || node_by_policy(f.hva) != target || frame_huge_state(p, &f) != FRAME_HUGE ||
 		    f.hva[0] != 0x5a || f.hva[FRAME_SIZE - 1] != 0x5a) {
 			snprintf(why, sizeof(why), "after the move to node %d: %d of %zu subpages there by query, huge state %d",
 				 target, on, (size_t)SUBPAGES, frame_huge_state(p, &f));
@@ -249,16 +260,20 @@ int main(void)
 	if (!OK(pool_create(&p, 2, 2 * FRAMES * FRAME_SIZE, host_node_of, 0, &e) == 0, "pool of 2 nodes created%s%s",
 		e.msg[0] ? ": " : "", e.msg))
 		return tap_done();
-	if (!OK(p.kpageflags_fd >= 0, "/proc/kpageflags readable (root): THP state can be verified"))
+	if (!OK(p.huge.kpageflags_fd >= 0, "/proc/kpageflags readable (root): THP state can be verified"))
 		return tap_done();
 	check_node(&p, 0);
 	check_node(&p, 1);
-	pool_verify_placement(&p);
-	for (int g = 0; g < 2; g++)
-		OK(p.node[g].host_node_measured == g && p.node[g].misplaced_frames == 0,
-		   "numig's own measurement (pool_verify_placement): guest node %d -> host node %d measured, %llu "
-		   "misplaced",
-		   g, p.node[g].host_node_measured, (unsigned long long)p.node[g].misplaced_frames);
+	for (int g = 0; g < 2; g++) {
+		struct placement pl;
+
+		memset(&pl, 0, sizeof(pl));
+		OK(pool_measure_placement(&p, g, &pl) == 0 && pl.measured == g && pl.present == FRAMES && pl.misplaced == 0 &&
+			   pl.unknown == 0 && pl.huge == FRAMES && pl.split == 0,
+		   "numig's own measurement (pool_measure_placement): guest node %d -> host node %d measured; %u present "
+		   "(want %d), %u absent, %u misplaced, %u huge, %u split, %u unknown",
+		   g, pl.measured, pl.present, FRAMES, pl.absent, pl.misplaced, pl.huge, pl.split, pl.unknown);
+	}
 	check_kernel_move(&p);
 	pool_destroy(&p);
 	return tap_done();

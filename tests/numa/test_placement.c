@@ -251,14 +251,14 @@ int main(void)
 {
 	static struct pool p;
 	struct nerr e = { 0, "" };
-	int host_node_of[2] = { 0, 1 };
+	int host_node_of[2] = { 0, 1 }, rc;
 
 	if (numa_available() < 0 || numa_max_node() < 1 || mem_used(0) < 0 || mem_used(1) < 0) {
 		tap_skip("placement on two host NUMA nodes", "this host has one NUMA node (make check-numa makes two)");
 		return tap_done();
 	}
-	if (!OK(pool_create(&p, 2, 2 * FRAMES * FRAME_SIZE, host_node_of, 0, &e) == 0, "pool of 2 nodes created%s%s",
-		e.msg[0] ? ": " : "", e.msg))
+	rc = pool_create(&p, 2, 2 * FRAMES * FRAME_SIZE, host_node_of, 0, &e);
+	if (!OK(rc == 0, "pool of 2 nodes created%s%s", e.msg[0] ? ": " : "", e.msg))
 		return tap_done();
 	if (!OK(p.huge.kpageflags_fd >= 0, "/proc/kpageflags readable (root): THP state can be verified"))
 		return tap_done();
@@ -267,9 +267,11 @@ int main(void)
 	for (int g = 0; g < 2; g++) {
 		struct placement pl;
 
+		/* Measured before OK(): its arguments are evaluated in no set order. */
 		memset(&pl, 0, sizeof(pl));
-		OK(pool_measure_placement(&p, g, &pl) == 0 && pl.measured == g && pl.present == FRAMES && pl.misplaced == 0 &&
-			   pl.unknown == 0 && pl.huge == FRAMES && pl.split == 0,
+		rc = pool_measure_placement(&p, g, &pl);
+		OK(rc == 0 && pl.measured == g && pl.present == FRAMES && pl.misplaced == 0 && pl.unknown == 0 &&
+			   pl.huge == FRAMES && pl.split == 0,
 		   "numig's own measurement (pool_measure_placement): guest node %d -> host node %d measured; %u present "
 		   "(want %d), %u absent, %u misplaced, %u huge, %u split, %u unknown",
 		   g, pl.measured, pl.present, FRAMES, pl.absent, pl.misplaced, pl.huge, pl.split, pl.unknown);

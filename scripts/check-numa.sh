@@ -59,9 +59,25 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 pkg_installed busybox-static || need+=(busybox-static)
 command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
-[ -f /usr/include/numa.h ] && [ -n "$(find /usr/lib /usr/lib64 -name libnuma.a 2>/dev/null | head -n 1)" ] || need+=(libnuma-dev)
+# A static link needs the .a of every library numig links, and of theirs:
+# libxml2's come from pkg-config --static (-licuuc -lz -llzma ...).
+have_static() { [ -n "$(find /usr/lib /usr/lib64 /usr/local/lib -name "lib$1.a" 2>/dev/null | head -n 1)" ]; }
+static_libs="numa $(pkg-config --static --libs-only-l libxml-2.0 2>/dev/null | sed 's/-l//g')"
+for lib in $static_libs; do
+	have_static "$lib" && continue
+	case $lib in
+	numa) need+=(libnuma-dev) ;;
+	xml2) need+=(libxml2-dev) ;;
+	icu*) need+=(libicu-dev) ;;
+	z) need+=(zlib1g-dev) ;;
+	lzma) need+=(liblzma-dev) ;;
+	m | pthread | dl | rt) ;; # libc6-dev, with gcc
+	*) skip_all "no static lib$lib.a for the static build of numig (which -dev package has it?)" ;;
+	esac
+done
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
+read -r -a need <<<"$(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')"
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		skip_all "missing ${need[*]}: install them with: sudo apt-get install -y --no-install-recommends ${need[*]}"

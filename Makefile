@@ -80,7 +80,7 @@ $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 
 $(BUILD)/numatests/%: tests/numa/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Ivmm -Immu -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 $(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)

@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "pool.h"
+#include "mmu/pool.h"
 
 #define FRAMES 32 /* per node: 64 MiB, well above the noise of an idle guest's MemUsed */
 #define MIB (1ull << 20)

@@ -6,7 +6,8 @@
 #
 # It prints TAP between the markers "numig-numa: suite begin" and
 # "numig-numa: suite end" on the serial console; the host script counts it.
-# Every numig run has a timeout: a hang becomes a failing line, not a stuck CI.
+# Every program runs with a deadline (bounded): a hang becomes a failing line
+# with the hung threads' kernel stacks, not a stuck CI.
 # A busybox shell: no bash, no python (JSON is read with awk).
 
 /bin/busybox --install -s /bin
@@ -45,13 +46,39 @@ jflat() {
 	}'
 }
 
+# bounded TIMEOUT_S OUT ERR COMMAND...: COMMAND's stdout in OUT, stderr in
+# ERR, exit code in $rc. Each 0.2 s it calls $ON_TICK PID, if set. Past the
+# deadline it shows where every thread waits, then SIGKILLs: a hung process
+# may never act on SIGTERM (busybox timeout sends only that).
+bounded() {
+	local to=$1 o=$2 e=$3 start pid
+	shift 3
+	"$@" >"$o" 2>"$e" &
+	pid=$!
+	start=$(cut -d. -f1 /proc/uptime)
+	while kill -0 $pid 2>/dev/null; do
+		[ -n "${ON_TICK:-}" ] && $ON_TICK $pid
+		if [ $(($(cut -d. -f1 /proc/uptime) - start)) -ge "$to" ]; then
+			echo "# HUNG: still running after $to s, killed: $*"
+			for t in /proc/$pid/task/*; do
+				echo "#   thread ${t##*/} $(cat $t/comm 2>/dev/null): $(awk '/^State/ { print $2, $3 }' $t/status 2>/dev/null), wchan $(cat $t/wchan 2>/dev/null)"
+				sed 's/^/#     /' $t/stack 2>/dev/null | head -n 10
+			done
+			kill -KILL $pid
+			break
+		fi
+		sleep 0.2
+	done
+	wait $pid
+	rc=$?
+}
+
 # run_json NAME TIMEOUT_S NUMIG_ARGS...: the report in $T/NAME.json and, flat,
 # $T/NAME.kv; the exit code in $rc.
 run_json() {
 	local name=$1 to=$2
 	shift 2
-	timeout "$to" $N/numig run "$@" --json --quiet >$T/$name.json 2>$T/$name.err
-	rc=$?
+	bounded "$to" $T/$name.json $T/$name.err $N/numig run "$@" --json --quiet
 	jflat <$T/$name.json >$T/$name.kv
 }
 # jv NAME KEY: one value of a report ("" when absent).
@@ -74,8 +101,9 @@ why() { cat $T/$1.err; grep -v -E '^(pages|time_series)\.' $T/$1.kv | head -n 60
 fold_tap() {
 	local prefix=$1 to=$2 line name reason before_n=$n before_fail=$fail sub_rc
 	shift 2
-	timeout "$to" "$@" >$T/sub.out 2>&1
-	sub_rc=$?
+	bounded "$to" $T/sub.out $T/sub.err "$@"
+	sub_rc=$rc
+	cat $T/sub.err >>$T/sub.out
 	while IFS= read -r line; do
 		case $line in
 		"not ok "*) not_ok "$prefix: $(echo "$line" | sed -E 's/^not ok [0-9]* ?- //')" ;;
@@ -131,8 +159,8 @@ else
 		"$(dmesg | grep -i -E 'kvm|svm|npt' | tail -n 8)"
 fi
 
-out=$(timeout 120 $N/numig run --guest hello --vcpus 2 --nodes 2 2>&1)
-rc=$?
+bounded 120 $T/hello.out $T/hello.err $N/numig run --guest hello --vcpus 2 --nodes 2
+out=$(cat $T/hello.out $T/hello.err)
 host_line=$(printf '%s\n' "$out" | grep -m1 '^host: ')
 if [ $rc -eq 0 ] && echo "$host_line" | grep -q 'KVM MMU: [^,]*NPT' && ! echo "$host_line" | grep -qi shadow &&
 	echo "$host_line" | grep -q ' 2 NUMA nodes' && ! printf '%s\n' "$out" | grep -q 'placement is emulated'; then
@@ -175,25 +203,20 @@ section "3. + 7. --nodes 2 --migrate pattern=pingpong between two real nodes; vC
 # process (numa_maps, per-thread CPU affinity, per-node MemUsed).
 m0=$(memused 0) m1=$(memused 1)
 peak0=$m0 peak1=$m1
-timeout 180 $N/numig run --guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M --duration 4s \
-	--migrate rate=200/s,pattern=pingpong --json --quiet >$T/pp.json 2>$T/pp.err &
-bg=$!
 i=0
-while kill -0 $bg 2>/dev/null; do
-	p=$(pidof numig)
-	if [ -n "$p" ]; then
-		i=$((i + 1))
-		cat /proc/$p/numa_maps >$T/nm.$i 2>/dev/null
-		for t in /proc/$p/task/*; do
-			echo "${t##*/} $(awk '/Cpus_allowed_list/ { print $2 }' $t/status 2>/dev/null) $(cat $t/comm 2>/dev/null)"
-		done >$T/tasks.$i
-	fi
+sample() {
+	i=$((i + 1))
+	cat /proc/$1/numa_maps >$T/nm.$i 2>/dev/null
+	for t in /proc/$1/task/*; do
+		echo "${t##*/} $(awk '/Cpus_allowed_list/ { print $2 }' $t/status 2>/dev/null) $(cat $t/comm 2>/dev/null)"
+	done >$T/tasks.$i
 	u=$(memused 0); [ "$u" -gt "$peak0" ] && peak0=$u
 	u=$(memused 1); [ "$u" -gt "$peak1" ] && peak1=$u
-	sleep 0.2
-done
-wait $bg
-rc=$?
+}
+ON_TICK=sample
+bounded 120 $T/pp.json $T/pp.err $N/numig run --guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M \
+	--duration 4s --migrate rate=200/s,pattern=pingpong --json --quiet
+ON_TICK=
 jflat <$T/pp.json >$T/pp.kv
 echo "# pingpong run: exit $rc, $(jv pp migration.done) migrations ($(jv pp migration.per_s)/s), $i samples of the running process"
 
@@ -343,8 +366,8 @@ fold_tap test_shootdown 300 $N/kvmtests/test_shootdown $N
 
 # ---------------------------------------------------------------------------
 section "6. make bench's kernel reference: move_pages of a 2 MiB THP between the two nodes (correctness only)"
-timeout 300 $N/numig-bench --numig $N/numig --only kernel --runs 1 >$T/bench.out 2>&1
-rc=$?
+bounded 300 $T/bench.out $T/bench.err $N/numig-bench --numig $N/numig --only kernel --runs 1
+cat $T/bench.err >>$T/bench.out
 sed 's/^/#   /' $T/bench.out
 moved=$(grep -m1 -E '^ *nodes [0-9]+ <-> [0-9]+' $T/bench.out | sed 's/^ *//')
 thp=$(echo "$moved" | sed -n 's/.*one 2 MiB THP in \([0-9]*\) of \([0-9]*\).*/\1 \2/p')

@@ -206,7 +206,7 @@ peak0=$m0 peak1=$m1
 i=0
 sample() {
 	i=$((i + 1))
-	cat /proc/$1/numa_maps >$T/nm.$i 2>/dev/null
+	timeout 5 cat /proc/$1/numa_maps >$T/nm.$i 2>/dev/null # takes the mmap lock: bounded too
 	for t in /proc/$1/task/*; do
 		echo "${t##*/} $(awk '/Cpus_allowed_list/ { print $2 }' $t/status 2>/dev/null) $(cat $t/comm 2>/dev/null)"
 	done >$T/tasks.$i

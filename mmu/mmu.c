@@ -5,11 +5,22 @@
 #include <string.h>
 #include <time.h>
 
-/* Working-set pages start in blocks, page i on node i * nodes / pages, so
+/* Working-set pages start in blocks, in proportion to each node's memory
+ * (page i on node i * nodes / pages when the nodes are of one size), so
  * that vCPUs of every node find both local and remote pages. */
-static int initial_node(uint32_t page, uint32_t pages, int nodes)
+static int initial_node(uint32_t page, uint32_t pages, int nodes, const struct pool_node_spec *spec)
 {
-	return (int)((uint64_t)page * (uint64_t)nodes / pages);
+	uint64_t total = 0, at, cum = 0;
+
+	for (int g = 0; g < nodes; g++)
+		total += spec[g].bytes >> 20;
+	at = (uint64_t)page * total / pages;
+	for (int g = 0; g < nodes; g++) {
+		cum += spec[g].bytes >> 20;
+		if (at < cum)
+			return g;
+	}
+	return nodes - 1;
 }
 
 bool mmu_migrates(const struct mmu_config *c)
@@ -32,14 +43,14 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 	for (uint64_t a = 0; a < l->identity_bytes; a += PT_HUGE)
 		if (pt_map_2m(&m->pt, a, a, PTE_LEAF_2M, e))
 			return -1;
-	if (pool_create(&m->pool, cfg->nr_nodes, l->bytes_per_node, l->host_node_of, cfg->hugetlb, e))
+	if (pool_create_nodes(&m->pool, cfg->nr_nodes, l->node, cfg->hugetlb, e))
 		return -1;
 	m->have_pool = 1;
 	nodes = calloc(l->ws_pages ? l->ws_pages : 1, sizeof(*nodes));
 	if (!nodes)
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory");
 	for (uint32_t i = 0; i < l->ws_pages; i++)
-		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes);
+		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes, l->node);
 	m->have_ws = 1;
 	if (ws_create(&m->ws, &m->pt, &m->pool, l->ws_base, l->ws_pages, nodes, e)) {
 		free(nodes);

@@ -19,8 +19,7 @@
 
 /* Where the mmu's memory lives: derived by the machine that hosts it. */
 struct mmu_layout {
-	uint64_t bytes_per_node;
-	int host_node_of[POOL_MAX_NODES];
+	struct pool_node_spec node[POOL_MAX_NODES]; /* each guest node's memory and placement */
 	uint32_t ws_pages;
 	uint8_t *sys_mem;              /* host address of guest-physical 0 */
 	uint64_t pt_lo, pt_hi;         /* table pages */

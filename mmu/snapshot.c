@@ -68,6 +68,8 @@ void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f)
 	const struct node_pool *np = &m->pool.node[node];
 
 	f->host_node_asked = np->host_node;
+	f->host_mask = np->host_mask;
+	f->policy = np->policy;
 	f->frames = np->nr_frames;
 	f->before = m->placed_before[node];
 	f->after = m->placed_after[node];

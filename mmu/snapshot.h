@@ -47,7 +47,9 @@ struct mmu_snapshot {
 
 /* One guest node's memory. */
 struct mmu_node_figures {
-	int host_node_asked;
+	int host_node_asked;      /* the lowest of host_mask */
+	uint64_t host_mask;       /* host nodes asked for */
+	enum pool_policy policy;
 	uint32_t frames;
 	struct placement before;  /* once mmu_start's population was done */
 	struct placement after;   /* mmu_measure_placement_after() */

@@ -78,28 +78,6 @@ static void range_bad(const char *s, uint64_t min, uint64_t max, const char *nee
 	   "parse_u64_range('%s') fails naming vcpus and \"%s\" (msg: %s)", s, needle, err);
 }
 
-static void nodes_ok(const char *s, uint64_t want)
-{
-	uint64_t m = SENTINEL;
-	int rc;
-
-	err[0] = '\0';
-	rc = parse_nodelist(s, &m, err, sizeof(err));
-	OK(rc == 0 && m == want, "parse_nodelist('%s') = %#" PRIx64 " (got %#" PRIx64 " %s)",
-	   s, want, m, err);
-}
-
-static void nodes_bad(const char *s, const char *needle)
-{
-	uint64_t m = SENTINEL;
-	int rc;
-
-	err[0] = '\0';
-	rc = parse_nodelist(s, &m, err, sizeof(err));
-	OK(rc == -1 && m == SENTINEL && strstr(err, needle),
-	   "parse_nodelist('%s') fails mentioning \"%s\" (msg: %s)", s, needle, err);
-}
-
 static void mig_ok(const char *s, double rate, enum sched_pattern pat, int node)
 {
 	struct migrate_spec m = { -1.0, SCHED_RANDOM, 99 };
@@ -253,36 +231,6 @@ static void test_range(void)
 	}
 }
 
-static void test_nodelist(void)
-{
-	nodes_ok("0", 0x1);
-	nodes_ok("3", 0x8);
-	nodes_ok("0-3", 0xf);
-	nodes_ok("0-1,3", 0xb);
-	nodes_ok("2-2", 0x4);
-	nodes_ok("5,1", 0x22);
-	nodes_ok("0-2,1-3", 0xf);
-	nodes_ok("63", UINT64_C(1) << 63);
-	nodes_ok("0-63", UINT64_MAX);
-	nodes_ok("00,01", 0x3);
-
-	nodes_bad("", "empty value");
-	nodes_bad("3-1", "reversed range 3-1");
-	nodes_bad("64", "node 64 out of range (0-63)");
-	nodes_bad("0-64", "node 64 out of range");
-	nodes_bad("99999999999999999999999", "out of range");
-	nodes_bad("0,,1", "empty element");
-	nodes_bad(",0", "empty element");
-	nodes_bad("0,", "empty element");
-	nodes_bad("0-", "empty element");
-	nodes_bad("-1", "expected a node number at '-1'");
-	nodes_bad("all", "expected a node number at 'all'");
-	nodes_bad("1-x", "expected a node number at 'x'");
-	nodes_bad("1x", "unexpected 'x'");
-	nodes_bad("1-2-3", "unexpected '-3'");
-	nodes_bad("1 ,2", "unexpected ' ,2'");
-}
-
 static void test_migrate(void)
 {
 	mig_ok("", 100.0, SCHED_PINGPONG, -1);
@@ -335,7 +283,6 @@ int main(void)
 	test_size();
 	test_duration();
 	test_range();
-	test_nodelist();
 	test_migrate();
 	return tap_done();
 }

@@ -31,11 +31,9 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		    const char *what, char *err, size_t errlen);
 
-/* numactl-style node list: "0", "0-3", "0-1,3". Nodes are 0..63; bit n of
- * *mask is set for node n. Overlapping elements are allowed (their union is
- * taken); reversed ranges ("3-1") and empty elements ("0,,1") are not. */
+/* Guest nodes are 0..63 (to:NODE in a migrate spec). Host node lists are
+ * parsed by libnuma (numa_parse_nodestring), numactl's own syntax. */
 #define PARSE_MAX_NODE 63
-int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen);
 
 #define MIGRATE_DEFAULT_RATE 100.0
 #define MIGRATE_MAX_RATE 1e7

@@ -1,11 +1,13 @@
 /* Human, JSON and SVG reports of a run (report.h). */
 #include "report.h"
 
+#include <numa.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "mmu/snapshot.h"
+#include "vmm/vm/place.h"
 #include "plot.h"
 
 #define PHASES_MAX 16
@@ -49,11 +51,25 @@ static double run_seconds(const struct machine *m)
  * present frames are measured; absent ones are counted, never guessed. */
 static void human_placement(FILE *f, uint32_t frames, const struct placement *pl)
 {
-	if (pl->measured < 0)
+	int nodes = 0;
+
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		nodes += pl->on_node[h] != 0;
+	if (pl->measured < 0) {
 		fprintf(f, "unmeasured (none of %u frames populated", frames);
-	else
+	} else if (nodes > 1) {
+		/* Spread over several host nodes (interleave, preferred overflow). */
+		fprintf(f, "measured on");
+		for (int h = 0, first = 1; h < POOL_MAX_NODES; h++)
+			if (pl->on_node[h]) {
+				fprintf(f, "%sN%d=%u", first ? " " : ",", h, pl->on_node[h]);
+				first = 0;
+			}
+		fprintf(f, " (%u of %u frames present, %u misplaced", pl->present, frames, pl->misplaced);
+	} else {
 		fprintf(f, "%d measured (%u of %u frames present, %u misplaced", pl->measured, pl->present, frames,
 			pl->misplaced);
+	}
 	if (pl->present && (pl->huge || pl->split))
 		fprintf(f, ", %u huge, %u split", pl->huge, pl->split);
 	else if (pl->present)
@@ -61,6 +77,34 @@ static void human_placement(FILE *f, uint32_t frames, const struct placement *pl
 	if (pl->unknown)
 		fprintf(f, ", %u unknown", pl->unknown);
 	fputc(')', f);
+}
+
+/* "0", or "0 (cell 3)" for a guest node from a libvirt cell. */
+static void node_name(const struct machine *m, int g, char *buf, size_t len)
+{
+	if (m->cfg.topo.has_cells)
+		snprintf(buf, len, "%d (cell %d)", g, m->cfg.topo.cell_id[g]);
+	else
+		snprintf(buf, len, "%d", g);
+}
+
+static void mask_str(uint64_t mask, char *buf, size_t len)
+{
+	struct bitmask b = { POOL_MAX_NODES, (unsigned long *)&mask };
+
+	place_list_str(&b, buf, len);
+}
+
+/* "vCPU 0 -> CPU 0, vCPU 1 -> CPU 1": the affinity each thread really has. */
+static void human_pinning(FILE *f, const struct machine *m)
+{
+	static const char *const modes[] = { "node", "none", "list" };
+
+	fprintf(f, "  pinning (%s):", modes[m->cfg.topo.pin]);
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		fprintf(f, "%s vCPU %d (node %d) -> CPU %s", i ? "," : "", i, m->vcpus[i].node,
+			m->vcpus[i].cpus_measured[0] ? m->vcpus[i].cpus_measured : "?");
+	fputc('\n', f);
 }
 
 static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *s)
@@ -75,14 +119,21 @@ static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *
 		m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
 	for (int g = 0; g < s->nr_nodes; g++) {
 		struct mmu_node_figures nf;
+		char name[32], hosts[NODELIST_LEN];
 
 		mmu_node_figures(&m->mmu, g, &nf);
-		fprintf(f, "  guest node %d -> host node %d asked, ", g, nf.host_node_asked);
+		node_name(m, g, name, sizeof(name));
+		mask_str(nf.host_mask, hosts, sizeof(hosts));
+		fprintf(f, "  guest node %s -> host node%s %s asked (%s), ", name, nf.host_mask & (nf.host_mask - 1) ? "s" : "",
+			hosts, place_mode_name(m->node_mode[g]));
 		human_placement(f, nf.frames, &nf.before);
 		fprintf(f, "; %s backing; pages before %u\n", s->hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
 	}
 	if (m->placement_note[0])
 		fprintf(f, "  note: %s\n", m->placement_note);
+	if (c->domain_note[0])
+		fprintf(f, "  %s\n", c->domain_note);
+	human_pinning(f, m);
 }
 
 static void human_migration(FILE *f, struct machine *m, const struct mmu_snapshot *s)
@@ -217,6 +268,13 @@ static void json_vcpus(struct json_w *w, struct machine *m)
 		json_kv_i64(w, "id", v->id);
 		json_kv_i64(w, "guest_node", v->node);
 		json_kv_i64(w, "host_cpu", v->host_cpu);
+		{
+			char asked[NODELIST_LEN];
+
+			place_list_str(v->cpus, asked, sizeof(asked));
+			json_kv_str(w, "host_cpus_asked", v->cpus ? asked : "");
+			json_kv_str(w, "host_cpus_measured", v->cpus_measured);
+		}
 		json_kv_str(w, "end", ends[atomic_load(&v->end)]);
 		json_kv_i64(w, "exit_code", v->exit_code);
 		json_kv_u64(w, "exits", v->exits);
@@ -243,6 +301,16 @@ static void json_placement(struct json_w *w, const char *key, const struct place
 	json_kv_u64(w, "misplaced", pl->misplaced);
 	json_kv_u64(w, "huge", pl->huge);
 	json_kv_u64(w, "split", pl->split);
+	json_key(w, "on_node");
+	json_obj_begin(w);
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		if (pl->on_node[h]) {
+			char key[8];
+
+			snprintf(key, sizeof(key), "%d", h);
+			json_kv_u64(w, key, pl->on_node[h]);
+		}
+	json_obj_end(w);
 	json_obj_end(w);
 }
 
@@ -257,6 +325,16 @@ static void json_nodes(struct json_w *w, struct machine *m, const struct mmu_sna
 		json_obj_begin(w);
 		json_kv_i64(w, "guest_node", g);
 		json_kv_i64(w, "host_node_asked", nf.host_node_asked);
+		{
+			char hosts[NODELIST_LEN];
+
+			mask_str(nf.host_mask, hosts, sizeof(hosts));
+			json_kv_str(w, "host_nodes_asked", hosts);
+		}
+		json_kv_str(w, "mode", place_mode_name(m->node_mode[g]));
+		json_kv_str(w, "policy", pool_policy_name(nf.policy));
+		json_kv_i64(w, "cell_id", m->cfg.topo.has_cells ? m->cfg.topo.cell_id[g] : -1);
+		json_kv_u64(w, "bytes", (uint64_t)nf.frames * FRAME_SIZE);
 		json_kv_i64(w, "host_node_measured", nf.before.measured);
 		json_kv_u64(w, "frames", nf.frames);
 		json_kv_u64(w, "misplaced_frames", nf.before.misplaced + nf.after.misplaced);
@@ -437,6 +515,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_i64(&w, "cpus", m->host.cpus);
 	json_kv_i64(&w, "numa_nodes", m->host.nodes);
 	json_kv_str(&w, "placement_note", m->placement_note);
+	json_kv_str(&w, "domain_note", m->cfg.domain_note);
 	json_kv_str(&w, "backing", s.hugetlb ? "hugetlb" : "thp");
 	json_obj_end(&w);
 	json_nodes(&w, m, &s);

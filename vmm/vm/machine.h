@@ -40,7 +40,7 @@ struct machine {
 	struct mmu mmu;
 	int have_mmu;
 	struct vcpu vcpus[NUMIG_MAX_VCPUS];
-	int host_node_of[POOL_MAX_NODES];
+	int node_mode[POOL_MAX_NODES];  /* libvirt numatune mode each guest node was placed with */
 	char placement_note[256];
 	uint32_t pages_before[POOL_MAX_NODES];
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "mmu/pool.h"
 #include "mmu/snapshot.h"
 #include "mmu/stats.h"
@@ -181,38 +182,11 @@ static double us_of(uint64_t ns)
 	return (double)ns / 1000.0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* lat_rec_window_pct() in us: the latency of the operations completed in a
+ * window that began when r->count read `from`. */
+static double win_us(const struct lat_rec *r, uint64_t from, unsigned pct)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile (as lat_rec_summarize computes it), in us, of the
- * samples r recorded from index `from` on: a lat_rec stores its samples in
- * the order they were recorded, so this is "the operations that completed
- * after `from` was read". NaN when there is none. Call once the recording
- * threads are joined. */
-static double win_us(const struct lat_rec *r, uint64_t from, int pct)
-{
-	uint64_t to = atomic_load(&r->count), *v;
-	size_t n, rank;
-	double x;
-
-	if (to > r->capacity)
-		to = r->capacity;
-	if (from >= to)
-		return NAN;
-	n = (size_t)(to - from);
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		return NAN;
-	memcpy(v, r->samples + from, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_u64);
-	rank = n / 100 * (size_t)pct + (n % 100 * (size_t)pct + 99) / 100;
-	x = us_of(v[(rank < 1 ? 1 : rank) - 1]);
-	free(v);
-	return x;
+	return lat_rec_window_pct(r, from, pct) / 1000.0;
 }
 
 static uint64_t rec_count(const struct lat_rec *r)

@@ -672,9 +672,9 @@ static int run_onoff(struct machine *m, struct run_config *c, uint64_t phase_ms,
 		uint64_t ops0, d0, t0;
 		double dt, ops;
 
-		if (on && !m->mmu.sched.running)
+		if (on && !m->mmu.sched.worker.running)
 			schedule_start(&m->mmu.sched);
-		else if (!on && m->mmu.sched.running)
+		else if (!on && m->mmu.sched.worker.running)
 			schedule_stop(&m->mmu.sched); /* joins: the migration in flight completes */
 		t0 = now_ns();
 		ops0 = machine_sum_counter(m, NUMIG_CNT_OPS);

@@ -46,6 +46,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 KVM_TEST_SRC := $(wildcard tests/integration/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(KVM_TEST_SRC:tests/integration/%.c=$(BUILD)/kvmtests/%)
 BENCH_BIN := $(BUILD)/numig-bench
+# Statistics only the bench uses; test_bench_stats links them too.
+BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
 .PHONY: all deps check unit integration sanitize tsan demo bench soak clean
@@ -62,9 +64,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
+# A unit test links the library, and the objects listed as its extra
+# prerequisites below.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(filter %.o,$^) $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/tests/test_bench_stats: $(BENCH_OBJ)
+# The mmu tests share one environment (tests/unit/mmu_env.h).
+MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws
+$(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
 
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
@@ -75,9 +83,9 @@ $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
-$(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
+$(BENCH_BIN): bench/bench.c $(BENCH_OBJ) $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BENCH_OBJ) $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 # ---- guests ---------------------------------------------------------------
 $(BUILD)/guest/%.o: guest/%.S

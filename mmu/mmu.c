@@ -106,7 +106,7 @@ static void *keeper_main(void *arg)
 	struct mmu *m = arg;
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
 
-	while (!atomic_load(&m->keeper_stop)) {
+	while (!worker_stopping(&m->keeper)) {
 		pool_refill(&m->pool, 4);
 		nanosleep(&ts, NULL);
 	}
@@ -139,10 +139,8 @@ int mmu_start(struct mmu *m, struct nerr *e)
 	 * before the keeper thread changes what is populated. */
 	measure_placement(m, m->placed_before);
 	if (populate) {
-		atomic_store(&m->keeper_stop, 0);
-		if (pthread_create(&m->keeper, NULL, keeper_main, m))
+		if (worker_start(&m->keeper, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
-		m->keeper_running = 1;
 	}
 	if (m->cfg.scan_period_ns && scanner_start(&m->scan))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the scanner thread");
@@ -156,9 +154,5 @@ void mmu_stop(struct mmu *m)
 	schedule_stop(&m->sched);
 	if (m->have_scan)
 		scanner_stop(&m->scan);
-	if (m->keeper_running) {
-		atomic_store(&m->keeper_stop, 1);
-		pthread_join(m->keeper, NULL);
-		m->keeper_running = 0;
-	}
+	worker_stop(&m->keeper);
 }

@@ -15,6 +15,7 @@
 #include "schedule.h"
 #include "stats.h"
 #include "tlb.h"
+#include "worker.h"
 #include "ws.h"
 
 /* Where the mmu's memory lives: derived by the machine that hosts it. */
@@ -45,9 +46,7 @@ struct mmu {
 	struct scanner scan;
 	struct mig_schedule sched;
 	struct fault_stats faults;
-	pthread_t keeper;             /* keeps populated free frames ready */
-	atomic_int keeper_stop;
-	int keeper_running;
+	struct worker keeper;         /* keeps populated free frames ready */
 	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan;
 	struct placement placed_before[POOL_MAX_NODES]; /* measured by mmu_start */
 	struct placement placed_after[POOL_MAX_NODES];  /* mmu_measure_placement_after() */

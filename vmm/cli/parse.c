@@ -75,6 +75,24 @@ static size_t scan_u64(const char *p, uint64_t *val, bool *overflow)
 	return n;
 }
 
+/* How every value starts: refused when empty, or when negative unless
+ * `minus_ok` (the caller then refuses it in its own words); quoted into q
+ * for the messages. Returns 0 or -1 with the message in err. */
+static int value_start(const char *s, const char *what, bool minus_ok, char q[SHOWN_MAX], char *err,
+		       size_t errlen)
+{
+	if (!s || !*s) {
+		text_set_err(err, errlen, "invalid %s '': empty value", what);
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	if (!minus_ok && s[0] == '-') {
+		text_set_err(err, errlen, "invalid %s '%s': must not be negative", what, q);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- sizes -------------------------------------------------------------- */
 
 /* Binary shift for a size suffix ("", "B", "K", "KB", "KiB", ...), or -1. */
@@ -102,15 +120,8 @@ int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 	size_t n;
 	int shift;
 
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid size '': empty value");
+	if (value_start(s, "size", false, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
-	if (s[0] == '-') {
-		text_set_err(err, errlen, "invalid size '%s': must not be negative", q);
-		return -1;
-	}
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0) {
 		text_set_err(err, errlen, "invalid size '%s': expected a decimal number (e.g. 4096, 64M, 2MiB)", q);
@@ -161,15 +172,8 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 	size_t n_int, n_frac = 0, i;
 	bool overflow;
 
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid duration '': empty value");
+	if (value_start(s, "duration", false, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
-	if (s[0] == '-') {
-		text_set_err(err, errlen, "invalid duration '%s': must not be negative", q);
-		return -1;
-	}
 	n_int = scan_u64(s, &ip, &overflow);
 	p = s + n_int;
 	if (*p == '.') {
@@ -221,11 +225,8 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 
 	if (!what)
 		what = "value";
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid %s '': empty value", what);
+	if (value_start(s, what, true, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0 || s[n] != '\0') {
 		text_set_err(err, errlen, "invalid %s '%s': expected a decimal integer", what, q);

@@ -1,4 +1,4 @@
-/* Parsers for numig's command-line values (sizes, durations, node lists,
+/* Parsers for numig's command-line values (sizes, durations,
  * migration specs).
  *
  * Every parser returns 0 on success or -1 on failure; on failure it writes a

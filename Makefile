@@ -13,6 +13,8 @@ CFLAGS  ?= -O2 -g
 # dependencies too (pkg-config --static).
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   := $(shell pkg-config $(if $(findstring -static,$(LDFLAGS)),--static) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+# Debian's static libxml2 pulls in ICU, which is C++.
+XML_LIBS   += $(if $(findstring -static,$(LDFLAGS)),-lstdc++)
 HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I. $(XML_CFLAGS) -pthread -MMD -MP
 LDLIBS  := -lnuma $(XML_LIBS) -lpthread -lm
 ifeq ($(SAN),asan)

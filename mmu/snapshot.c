@@ -83,7 +83,9 @@ void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f)
 {
 	struct ws_page *pg = &m->ws.pages[page];
 
+	pthread_mutex_lock(&pg->lock); /* a migration switches pg->frame */
 	f->node = pg->frame->node;
+	pthread_mutex_unlock(&pg->lock);
 	f->migrations = LD(pg->migrations);
 	f->hint_faults = LD(pg->hint_faults);
 }

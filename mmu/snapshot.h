@@ -67,6 +67,7 @@ struct mmu_page_figures {
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s);
 /* Locks each page briefly to count pages_now. */
 void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f);
+/* Locks the page briefly: safe while the mmu runs. */
 void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f);
 
 #endif

@@ -193,19 +193,24 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 
 static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m, const struct mmu_snapshot *s)
 {
+	const struct guest_checks *c = &m->checks;
+
 	if (!o->integrity)
 		return;
-	fprintf(f, "integrity: %s: guest: %llu writes, %llu sweeps, %llu lost, %llu corrupt; ",
-		o->integrity_pass ? "PASS" : "FAIL", (unsigned long long)o->guest_writes,
-		(unsigned long long)o->guest_sweeps, (unsigned long long)o->guest_lost,
-		(unsigned long long)o->guest_corrupt);
+	fprintf(f, "integrity: %s: guest: ", o->integrity_bad ? "FAIL" : o->integrity_pass ? "PASS" : "NO VERDICT");
+	if (o->guest_writes || o->guest_sweeps)
+		fprintf(f, "%llu writes, %llu sweeps, ", (unsigned long long)o->guest_writes,
+			(unsigned long long)o->guest_sweeps);
+	fprintf(f, "%llu words checked (verdicts from %llu of %d vCPUs), %llu lost, %llu corrupt; ",
+		(unsigned long long)o->guest_words_checked, (unsigned long long)o->guest_verdicts, m->cfg.nr_vcpus,
+		(unsigned long long)o->guest_lost, (unsigned long long)o->guest_corrupt);
 	if (o->host.ran)
 		fprintf(f, "host: %llu slots + %llu fill words checked, %llu lost, %llu corrupt, %llu pages affected\n",
 			(unsigned long long)o->host.slots_checked, (unsigned long long)o->host.fill_words_checked,
 			(unsigned long long)o->host.lost, (unsigned long long)o->host.corrupt,
 			(unsigned long long)o->host.pages_affected);
 	else
-		fprintf(f, "host check skipped: %s\n", o->host.skipped_why);
+		fprintf(f, "host check %s\n", o->host.skipped_why);
 	for (int i = 0; i < o->host.nr_ex; i++) {
 		const struct verify_example *x = &o->host.ex[i];
 
@@ -216,8 +221,17 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 			fprintf(f, " (vCPU %d seq %llu)", x->vcpu, (unsigned long long)x->seq);
 		fprintf(f, " after %llu migrations of that page\n", (unsigned long long)x->page_migrations);
 	}
-	for (int i = 0; i < m->nr_lost_examples; i++)
-		fprintf(f, "  guest: %s\n", m->lost_examples[i]);
+	for (int i = 0; i < c->nr_ex; i++) {
+		const struct guest_bad_word *x = &c->ex[i];
+
+		fprintf(f, "  guest: vCPU %d: %s page %u offset %#llx expected %#llx found %#llx (page migrated %llu "
+			   "times, on guest node %d)\n",
+			x->vcpu, x->lost ? "LOST" : "CORRUPT", x->page, (unsigned long long)x->offset,
+			(unsigned long long)x->expected, (unsigned long long)x->found,
+			(unsigned long long)x->page_migrations, x->node);
+	}
+	if (o->guest_reports > (uint64_t)c->nr_ex)
+		fprintf(f, "  guest: %llu more reports not shown\n", (unsigned long long)(o->guest_reports - (uint64_t)c->nr_ex));
 	if (s->injected)
 		fprintf(f, "  injected fault: page %u offset %#llx\n", s->injected_page,
 			(unsigned long long)s->injected_offset);
@@ -402,7 +416,28 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_obj_end(w);
 }
 
-static void json_integrity(struct json_w *w, const struct run_outcome *o)
+static void json_guest_examples(struct json_w *w, const struct guest_checks *c)
+{
+	json_key(w, "guest_examples");
+	json_arr_begin(w);
+	for (int i = 0; i < c->nr_ex; i++) {
+		const struct guest_bad_word *x = &c->ex[i];
+
+		json_obj_begin(w);
+		json_kv_str(w, "kind", x->lost ? "lost" : "corrupt");
+		json_kv_i64(w, "vcpu", x->vcpu);
+		json_kv_u64(w, "page", x->page);
+		json_kv_u64(w, "offset", x->offset);
+		json_kv_u64(w, "expected", x->expected);
+		json_kv_u64(w, "found", x->found);
+		json_kv_u64(w, "page_migrations", x->page_migrations);
+		json_kv_i64(w, "node", x->node);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
+static void json_integrity(struct json_w *w, const struct run_outcome *o, const struct guest_checks *c)
 {
 	json_key(w, "integrity");
 	if (!o->integrity) {
@@ -411,6 +446,10 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 	}
 	json_obj_begin(w);
 	json_kv_bool(w, "pass", o->integrity_pass);
+	json_kv_bool(w, "bad", o->integrity_bad);
+	json_kv_u64(w, "guest_verdicts", o->guest_verdicts);
+	json_kv_u64(w, "guest_words_checked", o->guest_words_checked);
+	json_kv_u64(w, "guest_reports", o->guest_reports);
 	json_kv_u64(w, "guest_writes", o->guest_writes);
 	json_kv_u64(w, "guest_sweeps", o->guest_sweeps);
 	json_kv_u64(w, "guest_lost", o->guest_lost);
@@ -438,6 +477,7 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 		json_obj_end(w);
 	}
 	json_arr_end(w);
+	json_guest_examples(w, c);
 	json_obj_end(w);
 }
 
@@ -521,7 +561,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_nodes(&w, m, &s);
 	json_vcpus(&w, m);
 	json_migration(&w, m, &s);
-	json_integrity(&w, o);
+	json_integrity(&w, o, &m->checks);
 	json_pages(&w, m, &s);
 	json_series(&w, m);
 	json_obj_end(&w);

@@ -14,6 +14,7 @@
 #include <numig/err.h>
 
 #include "mmu/mmu.h"
+#include "checks.h"
 #include "config.h"
 #include "elf.h"
 #include "hostinfo.h"
@@ -59,9 +60,7 @@ struct machine {
 	int interrupted;
 	struct sample *samples;
 	size_t nr_samples, cap_samples;
-	uint64_t lost_reports;       /* NUMIG_HC_LOST hypercalls */
-	char lost_examples[8][256];
-	int nr_lost_examples;
+	struct guest_checks checks;  /* the guest's own check, under lock */
 };
 
 /* Builds everything up to the first KVM_RUN (running it: run.h). */

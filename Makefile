@@ -38,7 +38,7 @@ RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/fo
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer
-TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity badword
 GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
 	$(BUILD)/guests/example.elf
 

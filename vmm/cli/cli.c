@@ -22,7 +22,7 @@ enum {
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
-	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML,
+	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM,
 };
 
 static const struct option options[] = {
@@ -59,6 +59,7 @@ static const struct option options[] = {
 	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
 	{ "stop-the-world", no_argument, NULL, OPT_STW },
 	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
+	{ "param", required_argument, NULL, OPT_PARAM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -107,6 +108,8 @@ void cli_usage(FILE *f)
 		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
 		"  --sweep-every N         integrity: passes between fill-pattern sweeps [256]\n"
 		"  --write-pct N           hammer: percentage of writes [50]\n"
+		"  --param NAME=VALUE      a parameter for your own guest, read with numig_param(\"NAME\", default);\n"
+		"                          NAME is a-z, 0-9, _ (up to 15), VALUE decimal or 0x hex; up to 8\n"
 		"output\n"
 		"  --json                  JSON report on stdout (schema: docs/measurements.md)\n"
 		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
@@ -182,6 +185,23 @@ static int parse_node_setting(int opt, const char *arg, struct run_config *c, st
 	if (!*value || strlen(value) >= NODELIST_LEN)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes: %s node list", *value ? "too long a" : "an empty");
 	snprintf(eq ? c->topo.node_nodes[g] : c->topo.host_nodes, NODELIST_LEN, "%s", value);
+	return 0;
+}
+
+static int add_param(struct run_config *c, const char *arg, struct nerr *e)
+{
+	char err[256] = "", name[NUMIG_PARAM_NAME_LEN];
+	uint64_t v;
+
+	if (need(parse_param(arg, name, sizeof(name), &v, err, sizeof(err)), e, "--param", err))
+		return -1;
+	for (int i = 0; i < c->nr_user_params; i++)
+		if (!strcmp(c->user_params[i].name, name))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--param: '%s' is given twice", name);
+	if (c->nr_user_params == NUMIG_NR_USER_PARAMS)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--param: at most %d parameters", NUMIG_NR_USER_PARAMS);
+	memcpy(c->user_params[c->nr_user_params].name, name, sizeof(name));
+	c->user_params[c->nr_user_params++].value = v;
 	return 0;
 }
 
@@ -300,6 +320,8 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 			return -1;
 		c->mmu.migrate_batch = (uint32_t)v;
 		return 0;
+	case OPT_PARAM:
+		return add_param(c, arg, e);
 	case OPT_HELP:
 		*action = CLI_HELP;
 		return 0;

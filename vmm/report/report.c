@@ -230,8 +230,9 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 			(unsigned long long)x->expected, (unsigned long long)x->found,
 			(unsigned long long)x->page_migrations, x->node);
 	}
-	if (o->guest_reports > (uint64_t)c->nr_ex)
-		fprintf(f, "  guest: %llu more reports not shown\n", (unsigned long long)(o->guest_reports - (uint64_t)c->nr_ex));
+	if (o->guest_lost + o->guest_corrupt > (uint64_t)c->nr_ex)
+		fprintf(f, "  guest: %llu more bad words not shown\n",
+			(unsigned long long)(o->guest_lost + o->guest_corrupt - (uint64_t)c->nr_ex));
 	if (s->injected)
 		fprintf(f, "  injected fault: page %u offset %#llx\n", s->injected_page,
 			(unsigned long long)s->injected_offset);

@@ -57,6 +57,12 @@ struct run_config {
 	int quiet;
 	int allow_unsafe_host;
 	uint64_t params[NUMIG_NR_PARAMS];
+	/* --param NAME=VALUE, in command-line order (numig_param()) */
+	struct {
+		char name[NUMIG_PARAM_NAME_LEN];
+		uint64_t value;
+	} user_params[NUMIG_NR_USER_PARAMS];
+	int nr_user_params;
 	struct mmu_config mmu;       /* the memory manager's settings, read by the mmu itself */
 	uint64_t sample_ns;          /* time-series interval */
 	const char *plot_path;

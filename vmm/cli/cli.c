@@ -188,6 +188,22 @@ static int parse_node_setting(int opt, const char *arg, struct run_config *c, st
 	return 0;
 }
 
+/* Guest memory comes in 2 MiB pages: a bare number is bytes, which is
+ * almost never what was meant. */
+static int parse_guest_size(const char *arg, uint64_t *out, const char *opt, struct nerr *e)
+{
+	char err[256] = "";
+
+	if (need(parse_size(arg, out, err, sizeof(err)), e, opt, err))
+		return -1;
+	if (arg[strspn(arg, "0123456789")] == '\0' && *out % (2ull << 20))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"%s %.32s: a size without a unit is in bytes (%.32s bytes), not a multiple of 2 MiB; "
+				"did you mean %.32sM?",
+				opt, arg, arg, arg);
+	return 0;
+}
+
 static int add_param(struct run_config *c, const char *arg, struct nerr *e)
 {
 	char err[256] = "", name[NUMIG_PARAM_NAME_LEN];
@@ -226,9 +242,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->mmu.nr_nodes = (int)v;
 		return 0;
 	case OPT_MEM:
-		return need(parse_size(arg, &c->mem_bytes, err, sizeof(err)), e, "--mem", err);
+		return parse_guest_size(arg, &c->mem_bytes, "--mem", e);
 	case OPT_WS:
-		return need(parse_size(arg, &c->ws_bytes, err, sizeof(err)), e, "--ws", err);
+		return parse_guest_size(arg, &c->ws_bytes, "--ws", e);
 	case OPT_GUEST:
 		c->guest = arg;
 		return 0;

@@ -362,8 +362,18 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 			return -1;
 		}
 		if (!eq) {
-			text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
-				shown(k, p, elen));
+			double r;
+			struct migrate_spec pat;
+			const char *hint = scan_rate(p, elen, &r)					  ? "rate="
+					   : parse_pattern(p, elen, q, &pat, NULL, 0) == 0 ? "pattern="
+											   : NULL;
+
+			if (hint)
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value; did you mean %s%s?",
+					q, shown(k, p, elen), hint, k);
+			else
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value (use rate=N/s, pattern=NAME)",
+					q, shown(k, p, elen));
 			return -1;
 		}
 		if (word_eq(p, klen, "rate"))

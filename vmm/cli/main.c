@@ -7,27 +7,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "mmu/snapshot.h"
+#include "progress.h"
 #include "vmm/report/report.h"
 #include "vmm/vm/run.h"
 
 static volatile sig_atomic_t signalled;
-static int progress_shown;
-
-/* One line, rewritten in place, on a terminal only. */
-static void show_progress(struct machine *m, double t_s)
-{
-	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
-	struct mmu_snapshot s;
-
-	mmu_snapshot(&m->mmu, &s);
-	fprintf(stderr, "\r[%6.1f s] guest ops %.3g, migrations %llu, guard flushes %llu, hinting faults %llu   ", t_s,
-		(double)ops, (unsigned long long)s.done, (unsigned long long)s.guard_flushes,
-		(unsigned long long)s.hint_faults);
-	fflush(stderr);
-	progress_shown = 1;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -72,18 +56,18 @@ int main(int argc, char **argv)
 	/* Guest output goes to stderr with --json, so stdout stays one document. */
 	cfg.console = cfg.quiet ? NULL : (cfg.json ? stderr : stdout);
 	if (!cfg.quiet && isatty(STDERR_FILENO))
-		cfg.progress = show_progress;
+		cfg.progress = progress_show;
 	if (install_stop_signals()) {
 		fprintf(stderr, "numig: cannot install SIGINT/SIGTERM handlers: %s\n", strerror(errno));
 		return NUMIG_EXIT_INTERNAL;
 	}
 	if (machine_create(&m, &cfg, &e) || machine_run(&m, &signalled, &e)) {
+		machine_end_console_line(&m);
 		fprintf(stderr, "numig: %s\n", e.msg);
 		machine_destroy(&m);
 		return e.code ? e.code : NUMIG_EXIT_INTERNAL;
 	}
-	if (progress_shown)
-		fprintf(stderr, "\n");
+	machine_end_console_line(&m); /* the vCPU threads are gone: no lock needed */
 	outcome_decide(&m, &out);
 	if (cfg.json)
 		report_json(stdout, &m, &out);

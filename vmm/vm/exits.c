@@ -24,6 +24,7 @@ static void console_print(struct vcpu *v, const char *msg)
 	if (!m->cfg.console)
 		return;
 	pthread_mutex_lock(&m->console_lock);
+	machine_end_console_line(m);
 	fprintf(m->cfg.console, "[vcpu %d] %s\n", v->id, msg);
 	fflush(m->cfg.console);
 	pthread_mutex_unlock(&m->console_lock);

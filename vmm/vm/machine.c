@@ -243,3 +243,11 @@ void machine_destroy(struct machine *m)
 	pthread_cond_destroy(&m->resumed);
 	pthread_mutex_destroy(&m->console_lock);
 }
+
+void machine_end_console_line(struct machine *m)
+{
+	if (m->console_line_open) {
+		fputc('\n', stderr);
+		m->console_line_open = 0;
+	}
+}

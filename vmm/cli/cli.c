@@ -22,7 +22,7 @@ enum {
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
-	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM,
+	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
 };
 
 static const struct option options[] = {
@@ -60,6 +60,7 @@ static const struct option options[] = {
 	{ "stop-the-world", no_argument, NULL, OPT_STW },
 	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
 	{ "param", required_argument, NULL, OPT_PARAM },
+	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -115,11 +116,14 @@ void cli_usage(FILE *f)
 		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
 		"  --sample TIME           time-series interval [100ms]\n"
 		"  --quiet                 no guest console output\n"
+		"  --tap                   kselftest-friendly: TAP version 13, plan 1..1, one test point, the report\n"
+		"                          as '# ' lines; exit 0 pass, 1 fail, 4 skip (no KVM, unsafe host)\n"
 		"  --allow-unsafe-host     migrate on a shadow-paging host whose kernel version lacks the\n"
 		"                          2026 shadow-MMU fixes (only if they are backported)\n"
 		"\n"
 		"exit codes: 0 ok, 1 integrity failure, 2 usage error, 3 environment (no /dev/kvm, missing\n"
-		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error\n");
+		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error;\n"
+		"with --tap, kselftest's: 0 pass, 1 fail (any failure), 4 skip (environment)\n");
 }
 
 static int need(int rc, struct nerr *e, const char *opt, const char *msg)
@@ -338,6 +342,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return 0;
 	case OPT_PARAM:
 		return add_param(c, arg, e);
+	case OPT_TAP:
+		c->tap = 1;
+		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;
 		return 0;
@@ -376,6 +383,8 @@ static int check_config(struct run_config *c, struct nerr *e)
 				c->mmu.migrate.to_node, c->mmu.nr_nodes);
 	if (c->timeout_ns == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+	if (c->tap && c->json)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--tap and --json both want stdout: choose one");
 	return 0;
 }
 

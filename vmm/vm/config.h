@@ -54,6 +54,7 @@ struct run_config {
 	const char *domain_xml;      /* --domain-xml FILE */
 	char domain_note[1024];      /* what came from the XML, what the command line overrode, what was ignored */
 	int json;
+	int tap;                     /* --tap: TAP 13 and kselftest's exit codes (vmm/cli/tap.h) */
 	int quiet;
 	int allow_unsafe_host;
 	uint64_t params[NUMIG_NR_PARAMS];

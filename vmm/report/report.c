@@ -569,42 +569,67 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	return w.err;
 }
 
+/* The plot's title: what ran, how pages moved, and on what host, so the
+ * picture stands without the command line. */
+static void plot_title(char *buf, size_t len, struct machine *m, const struct mmu_snapshot *s)
+{
+	const struct run_config *c = &m->cfg;
+
+	snprintf(buf, len,
+		 "numig: guest %s, %d vCPU%s, %d guest node%s, %s, guard %s%s\n"
+		 "host: kernel %d.%d.%d, %s, %d CPUs, %d NUMA node%s; %u working-set pages, %.1f s",
+		 c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes, c->mmu.nr_nodes == 1 ? "" : "s",
+		 mmu_strategy_name(&c->mmu), c->mmu.guard ? "on" : "OFF (unsafe)",
+		 s->batch_pages > 1 ? ", batched" : "", m->host.version.major, m->host.version.minor,
+		 m->host.version.patch, m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s",
+		 s->ws_pages, run_seconds(m));
+}
+
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 {
 	static uint64_t buckets[PHASES_MAX][LAT_HIST_BUCKETS];
 	struct plot_hist h[PHASES_MAX];
 	struct phase ph[PHASES_MAX];
 	struct mmu_snapshot snap;
-	size_t n, nh = 0;
-	double *t = calloc(m->nr_samples + 1, sizeof(double)), *ops = calloc(m->nr_samples + 1, sizeof(double));
-	double *mig = calloc(m->nr_samples + 1, sizeof(double));
-	struct plot_series s[2];
-	int rc;
+	size_t n, nh = 0, ns = m->nr_samples;
+	double *t = calloc(ns + 1, sizeof(double)), *ops = calloc(ns + 1, sizeof(double));
+	double *mig = calloc(ns + 1, sizeof(double)), *guard = calloc(ns + 1, sizeof(double));
+	struct plot_series s[3];
+	char title[512];
+	int rc = -1;
 
-	if (!t || !ops || !mig) {
-		free(t);
-		free(ops);
-		free(mig);
+	if (!t || !ops || !mig || !guard) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	mmu_snapshot(&m->mmu, &snap);
 	n = phases_of(&snap, ph);
 	for (size_t i = 0; i < n; i++) {
+		struct lat_summary sum;
+
+		if (ph[i].rec == snap.lat.batch_total && snap.batch_pages <= 1)
+			continue; /* the same as total when pages move one at a time */
+		memset(&sum, 0, sizeof(sum));
+		lat_rec_summarize(ph[i].rec, &sum);
 		lat_rec_histogram(ph[i].rec, buckets[nh], LAT_HIST_BUCKETS);
-		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS };
+		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99 };
 		nh++;
 	}
-	for (size_t i = 0; i < m->nr_samples; i++) {
+	for (size_t i = 0; i < ns; i++) {
 		t[i] = m->samples[i].t_s;
 		ops[i] = m->samples[i].ops_per_s;
 		mig[i] = m->samples[i].migrations_per_s;
+		guard[i] = m->samples[i].guard_flushes_per_s;
 	}
-	s[0] = (struct plot_series){ "guest throughput", "ops/s", t, ops, m->nr_samples };
-	s[1] = (struct plot_series){ "migrations", "1/s", t, mig, m->nr_samples };
-	rc = plot_write_svg(path, "numig run", h, nh, s, 2, err, errlen);
+	s[0] = (struct plot_series){ "guest throughput", "ops/s", t, ops, ns };
+	s[1] = (struct plot_series){ "migrations", "migrations/s", t, mig, ns };
+	s[2] = (struct plot_series){ "guard flushes", "guard flushes/s", t, guard, ns };
+	plot_title(title, sizeof(title), m, &snap);
+	rc = plot_write_svg(path, title, h, nh, s, 3, err, errlen);
+out:
 	free(t);
 	free(ops);
 	free(mig);
+	free(guard);
 	return rc;
 }

@@ -55,6 +55,13 @@ struct mmu_node_figures {
 	struct placement after;   /* mmu_measure_placement_after() */
 	uint64_t collapsed;       /* frames made huge again, or tried */
 	uint32_t pages_now;       /* working-set pages on the node now */
+	/* For matching /proc/PID/numa_maps and smaps (README "Matching
+	 * numig's figures with /proc"): the region's host virtual addresses,
+	 * and its frames by state. in use = frames - free; populated counts
+	 * frames numig populated or the guest touched first (the keeper's
+	 * spares included), which /proc shows as present. */
+	uint64_t region_start, region_end;
+	uint32_t free, populated;
 };
 
 /* One working-set page. */

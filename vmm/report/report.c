@@ -191,6 +191,22 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 	}
 }
 
+/* One line per guest node that /proc/PID/numa_maps and smaps can be
+ * matched with: the region's address range starts their line. */
+static void human_memory(FILE *f, struct machine *m, const struct mmu_snapshot *s)
+{
+	for (int g = 0; g < s->nr_nodes; g++) {
+		struct mmu_node_figures nf;
+
+		mmu_node_figures(&m->mmu, g, &nf);
+		fprintf(f, "memory: guest node %d: host VA %llx-%llx (%u MiB), bound to host node %d; frames: %u, %u in "
+			   "use, %u free, %u populated\n",
+			g, (unsigned long long)nf.region_start, (unsigned long long)nf.region_end,
+			(unsigned)((nf.region_end - nf.region_start) >> 20), nf.host_node_asked, nf.frames, nf.frames - nf.free,
+			nf.free, nf.populated);
+	}
+}
+
 static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m, const struct mmu_snapshot *s)
 {
 	const struct guest_checks *c = &m->checks;
@@ -250,6 +266,7 @@ void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	/* Hinting-only runs that moved nothing have nothing to show. */
 	if (s.ws_pages && mmu_migrates(c) && (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
 		human_migration(f, m, &s);
+	human_memory(f, m, &s);
 	human_integrity(f, o, m, &s);
 	fprintf(f, "result: %s (exit %d)\n", o->message, o->exit_code);
 }
@@ -352,6 +369,17 @@ static void json_nodes(struct json_w *w, struct machine *m, const struct mmu_sna
 		json_kv_u64(w, "bytes", (uint64_t)nf.frames * FRAME_SIZE);
 		json_kv_i64(w, "host_node_measured", nf.before.measured);
 		json_kv_u64(w, "frames", nf.frames);
+		{
+			char a[24];
+
+			snprintf(a, sizeof(a), "%llx", (unsigned long long)nf.region_start);
+			json_kv_str(w, "region_start", a);
+			snprintf(a, sizeof(a), "%llx", (unsigned long long)nf.region_end);
+			json_kv_str(w, "region_end", a);
+		}
+		json_kv_u64(w, "frames_in_use", nf.frames - nf.free);
+		json_kv_u64(w, "frames_free", nf.free);
+		json_kv_u64(w, "frames_populated", nf.populated);
 		json_kv_u64(w, "misplaced_frames", nf.before.misplaced + nf.after.misplaced);
 		json_kv_u64(w, "frames_collapsed", nf.collapsed);
 		json_placement(w, "placement_before", &nf.before);

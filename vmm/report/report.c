@@ -445,6 +445,18 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_obj_end(w);
 }
 
+/* The keys a host finding and a guest report share. */
+static void json_bad_word(struct json_w *w, int lost, uint64_t page, uint64_t offset, uint64_t expected,
+			  uint64_t found, int vcpu)
+{
+	json_kv_str(w, "kind", lost ? "lost" : "corrupt");
+	json_kv_u64(w, "page", page);
+	json_kv_u64(w, "offset", offset);
+	json_kv_u64(w, "expected", expected);
+	json_kv_u64(w, "found", found);
+	json_kv_i64(w, "vcpu", vcpu);
+}
+
 static void json_guest_examples(struct json_w *w, const struct guest_checks *c)
 {
 	json_key(w, "guest_examples");
@@ -453,12 +465,7 @@ static void json_guest_examples(struct json_w *w, const struct guest_checks *c)
 		const struct guest_bad_word *x = &c->ex[i];
 
 		json_obj_begin(w);
-		json_kv_str(w, "kind", x->lost ? "lost" : "corrupt");
-		json_kv_i64(w, "vcpu", x->vcpu);
-		json_kv_u64(w, "page", x->page);
-		json_kv_u64(w, "offset", x->offset);
-		json_kv_u64(w, "expected", x->expected);
-		json_kv_u64(w, "found", x->found);
+		json_bad_word(w, x->lost, x->page, x->offset, x->expected, x->found, x->vcpu);
 		json_kv_u64(w, "page_migrations", x->page_migrations);
 		json_kv_i64(w, "node", x->node);
 		json_obj_end(w);
@@ -495,12 +502,7 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o, const 
 		const struct verify_example *x = &o->host.ex[i];
 
 		json_obj_begin(w);
-		json_kv_str(w, "kind", x->lost ? "lost" : "corrupt");
-		json_kv_u64(w, "page", x->page);
-		json_kv_u64(w, "offset", x->offset);
-		json_kv_u64(w, "expected", x->expected);
-		json_kv_u64(w, "found", x->found);
-		json_kv_i64(w, "vcpu", x->vcpu);
+		json_bad_word(w, x->lost, x->page, x->offset, x->expected, x->found, x->vcpu);
 		json_kv_u64(w, "seq", x->seq);
 		json_kv_u64(w, "page_migrations", x->page_migrations);
 		json_obj_end(w);

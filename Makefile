@@ -35,12 +35,12 @@ MMU_SRC := $(wildcard mmu/*.c)
 LIB_SRC := $(filter-out vmm/cli/main.c,$(VMM_SRC)) $(MMU_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c
-RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o
+RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c guest/rt/check.c
+RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o $(BUILD)/guest/rt/check.o
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer
-TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity badword
 GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
 	$(BUILD)/guests/example.elf
 
@@ -52,8 +52,8 @@ BENCH_BIN := $(BUILD)/numig-bench
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
-.PHONY: all deps check unit integration sanitize tsan demo bench soak clean
-all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN)
+.PHONY: all deps check unit integration sanitize tsan demo bench soak clean sdk
+all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -110,6 +110,18 @@ $(BUILD)/guests/%.elf: $(BUILD)/guest/tests/%.o $(RT_LIB) guest/rt/guest.ld
 $(BUILD)/guests/example.elf: guest/example/my_guest.c $(RT_LIB)
 	@mkdir -p $(dir $@)
 	$(MAKE) -s -C guest/example NUMIG=$(CURDIR) RUNTIME=$(CURDIR)/$(RT_LIB) OUT=$(CURDIR)/$@ CC=$(GUEST_CC)
+
+# ---- the guest SDK: headers, runtime, linker script, pkg-config file ------
+# `make sdk` installs it into PREFIX (default $(BUILD)/sdk); `make all`
+# keeps $(BUILD)/sdk current.
+NUMIG_VERSION := $(shell sed -n 's/^\#define NUMIG_VERSION "\(.*\)"/\1/p' vmm/report/report.h)
+PREFIX ?= $(BUILD)/sdk
+SDK_INPUTS := $(RT_LIB) include/numig/abi.h guest/rt/numig_guest.h guest/rt/guest.ld scripts/sdk.sh
+$(BUILD)/sdk/lib/pkgconfig/numig-guest.pc: $(SDK_INPUTS)
+	scripts/sdk.sh $(BUILD)/sdk $(RT_LIB) $(NUMIG_VERSION)
+sdk: $(SDK_INPUTS)
+	scripts/sdk.sh "$(PREFIX)" $(RT_LIB) $(NUMIG_VERSION)
+	@echo "guest SDK in $(PREFIX): PKG_CONFIG_PATH=$(abspath $(PREFIX))/lib/pkgconfig pkg-config --cflags --libs numig-guest"
 
 # ---- the two commands of the README, and the rest -------------------------
 deps:

@@ -28,6 +28,11 @@ bool mmu_migrates(const struct mmu_config *c)
 	return c->scan_period_ns || c->migrate.rate_per_s > 0 || (c->hint_migrate && c->nr_nodes > 1);
 }
 
+const char *mmu_strategy_name(const struct mmu_config *c)
+{
+	return c->stop_the_world ? "stop-the-world" : "unmap-copy";
+}
+
 int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layout *layout,
 	     const struct mig_hooks *hooks, struct nerr *e)
 {

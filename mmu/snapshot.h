@@ -55,6 +55,13 @@ struct mmu_node_figures {
 	struct placement after;   /* mmu_measure_placement_after() */
 	uint64_t collapsed;       /* frames made huge again, or tried */
 	uint32_t pages_now;       /* working-set pages on the node now */
+	/* For matching /proc/PID/numa_maps and smaps (README "Matching
+	 * numig's figures with /proc"): the region's host virtual addresses,
+	 * and its frames by state. in use = frames - free; populated counts
+	 * frames numig populated or the guest touched first (the keeper's
+	 * spares included), which /proc shows as present. */
+	uint64_t region_start, region_end;
+	uint32_t free, populated;
 };
 
 /* One working-set page. */
@@ -67,6 +74,7 @@ struct mmu_page_figures {
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s);
 /* Locks each page briefly to count pages_now. */
 void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f);
+/* Locks the page briefly: safe while the mmu runs. */
 void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f);
 
 #endif

@@ -3,6 +3,7 @@
 #define TAP_MAIN
 #include "harness.h"
 #include "vmm/cli/parse.h"
+#include <numig/abi.h>
 
 #include <inttypes.h>
 #include <string.h>
@@ -274,8 +275,49 @@ static void test_migrate(void)
 	mig_bad("rate=1,,pattern=random", "empty element");
 	mig_bad("rate=1,", "empty element");
 	mig_bad(",rate=1", "empty element");
+	/* A bare value gets the key it needs (issue 11). */
+	mig_bad("100/s", "'100/s' is not key=value; did you mean rate=100/s?");
+	mig_bad("2.5", "did you mean rate=2.5?");
+	mig_bad("pingpong", "did you mean pattern=pingpong?");
+	mig_bad("to:1", "did you mean pattern=to:1?");
+	mig_bad("fast", "'fast' is not key=value (use rate=N/s, pattern=NAME)");
 	/* Errors after a good element must not leak partial results. */
 	mig_bad("rate=7,pattern=bogus", "unknown pattern 'bogus'");
+}
+
+static void param_bad(const char *s, const char *want)
+{
+	char msg[256] = "", name[NUMIG_PARAM_NAME_LEN] = "untouched";
+	uint64_t v = 77;
+
+	OK(parse_param(s, name, sizeof(name), &v, msg, sizeof(msg)) == -1 && strstr(msg, want) &&
+		      v == 77 && !strcmp(name, "untouched"),
+	      "param '%s' rejected with \"%s\" (got \"%s\")", s, want, msg);
+}
+
+static void test_param(void)
+{
+	char name[NUMIG_PARAM_NAME_LEN];
+	uint64_t v = 0;
+
+	OK(parse_param("passes=10", name, sizeof(name), &v, NULL, 0) == 0 && !strcmp(name, "passes") && v == 10,
+	      "passes=10");
+	OK(parse_param("a_1=0x1F", name, sizeof(name), &v, NULL, 0) == 0 && !strcmp(name, "a_1") && v == 0x1f,
+	      "hex value");
+	OK(parse_param("max=18446744073709551615", name, sizeof(name), &v, NULL, 0) == 0 && v == UINT64_MAX,
+	      "UINT64_MAX");
+	OK(parse_param("fifteen_chars_x=1", name, sizeof(name), &v, NULL, 0) == 0 && strlen(name) == 15,
+	      "a 15-character name");
+	param_bad("sixteen_chars_xy=1", "1 to 15 characters");
+	param_bad("=1", "1 to 15 characters");
+	param_bad("Mode=1", "names use a-z, 0-9 and _");
+	param_bad("a-b=1", "names use a-z, 0-9 and _");
+	param_bad("mode", "expected NAME=VALUE");
+	param_bad("mode=", "empty value");
+	param_bad("mode=-1", "expected a decimal integer");
+	param_bad("mode=18446744073709551616", "must be between");
+	param_bad("mode=0x10000000000000000", "too large hex");
+	param_bad("mode=0xg", "bad or too large hex");
 }
 
 int main(void)
@@ -284,5 +326,6 @@ int main(void)
 	test_duration();
 	test_range();
 	test_migrate();
+	test_param();
 	return tap_done();
 }

@@ -22,7 +22,7 @@ enum {
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
-	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML,
+	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
 };
 
 static const struct option options[] = {
@@ -59,6 +59,8 @@ static const struct option options[] = {
 	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
 	{ "stop-the-world", no_argument, NULL, OPT_STW },
 	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
+	{ "param", required_argument, NULL, OPT_PARAM },
+	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -107,16 +109,21 @@ void cli_usage(FILE *f)
 		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
 		"  --sweep-every N         integrity: passes between fill-pattern sweeps [256]\n"
 		"  --write-pct N           hammer: percentage of writes [50]\n"
+		"  --param NAME=VALUE      a parameter for your own guest, read with numig_param(\"NAME\", default);\n"
+		"                          NAME is a-z, 0-9, _ (up to 15), VALUE decimal or 0x hex; up to 8\n"
 		"output\n"
 		"  --json                  JSON report on stdout (schema: docs/measurements.md)\n"
 		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
 		"  --sample TIME           time-series interval [100ms]\n"
 		"  --quiet                 no guest console output\n"
+		"  --tap                   kselftest-friendly: TAP version 13, plan 1..1, one test point, the report\n"
+		"                          as '# ' lines; exit 0 pass, 1 fail, 4 skip (no KVM, unsafe host)\n"
 		"  --allow-unsafe-host     migrate on a shadow-paging host whose kernel version lacks the\n"
 		"                          2026 shadow-MMU fixes (only if they are backported)\n"
 		"\n"
 		"exit codes: 0 ok, 1 integrity failure, 2 usage error, 3 environment (no /dev/kvm, missing\n"
-		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error\n");
+		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error;\n"
+		"with --tap, kselftest's: 0 pass, 1 fail (any failure), 4 skip (environment)\n");
 }
 
 static int need(int rc, struct nerr *e, const char *opt, const char *msg)
@@ -185,6 +192,39 @@ static int parse_node_setting(int opt, const char *arg, struct run_config *c, st
 	return 0;
 }
 
+/* Guest memory comes in 2 MiB pages: a bare number is bytes, which is
+ * almost never what was meant. */
+static int parse_guest_size(const char *arg, uint64_t *out, const char *opt, struct nerr *e)
+{
+	char err[256] = "";
+
+	if (need(parse_size(arg, out, err, sizeof(err)), e, opt, err))
+		return -1;
+	if (arg[strspn(arg, "0123456789")] == '\0' && *out % (2ull << 20))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"%s %.32s: a size without a unit is in bytes (%.32s bytes), not a multiple of 2 MiB; "
+				"did you mean %.32sM?",
+				opt, arg, arg, arg);
+	return 0;
+}
+
+static int add_param(struct run_config *c, const char *arg, struct nerr *e)
+{
+	char err[256] = "", name[NUMIG_PARAM_NAME_LEN];
+	uint64_t v;
+
+	if (need(parse_param(arg, name, sizeof(name), &v, err, sizeof(err)), e, "--param", err))
+		return -1;
+	for (int i = 0; i < c->nr_user_params; i++)
+		if (!strcmp(c->user_params[i].name, name))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--param: '%s' is given twice", name);
+	if (c->nr_user_params == NUMIG_NR_USER_PARAMS)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--param: at most %d parameters", NUMIG_NR_USER_PARAMS);
+	memcpy(c->user_params[c->nr_user_params].name, name, sizeof(name));
+	c->user_params[c->nr_user_params++].value = v;
+	return 0;
+}
+
 static int parse_option(int opt, const char *arg, struct run_config *c, enum cli_action *action, struct nerr *e)
 {
 	char err[256] = "";
@@ -206,9 +246,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->mmu.nr_nodes = (int)v;
 		return 0;
 	case OPT_MEM:
-		return need(parse_size(arg, &c->mem_bytes, err, sizeof(err)), e, "--mem", err);
+		return parse_guest_size(arg, &c->mem_bytes, "--mem", e);
 	case OPT_WS:
-		return need(parse_size(arg, &c->ws_bytes, err, sizeof(err)), e, "--ws", err);
+		return parse_guest_size(arg, &c->ws_bytes, "--ws", e);
 	case OPT_GUEST:
 		c->guest = arg;
 		return 0;
@@ -300,6 +340,11 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 			return -1;
 		c->mmu.migrate_batch = (uint32_t)v;
 		return 0;
+	case OPT_PARAM:
+		return add_param(c, arg, e);
+	case OPT_TAP:
+		c->tap = 1;
+		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;
 		return 0;
@@ -338,6 +383,8 @@ static int check_config(struct run_config *c, struct nerr *e)
 				c->mmu.migrate.to_node, c->mmu.nr_nodes);
 	if (c->timeout_ns == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+	if (c->tap && c->json)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--tap and --json both want stdout: choose one");
 	return 0;
 }
 

@@ -363,8 +363,18 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 			return -1;
 		}
 		if (!eq) {
-			text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
-				shown(k, p, elen));
+			double r;
+			struct migrate_spec pat;
+			const char *hint = scan_rate(p, elen, &r)					  ? "rate="
+					   : parse_pattern(p, elen, q, &pat, NULL, 0) == 0 ? "pattern="
+											   : NULL;
+
+			if (hint)
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value; did you mean %s%s?",
+					q, shown(k, p, elen), hint, k);
+			else
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value (use rate=N/s, pattern=NAME)",
+					q, shown(k, p, elen));
 			return -1;
 		}
 		if (word_eq(p, klen, "rate"))
@@ -398,5 +408,56 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 		}
 	}
 	*out = spec;
+	return 0;
+}
+
+/* ---- guest parameters --------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+	c = lower(c);
+	return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX];
+	const char *eq = s ? strchr(s, '=') : NULL, *v;
+	size_t n, i;
+	uint64_t x = 0;
+
+	shown(q, s ? s : "", s ? strlen(s) : 0);
+	if (!eq) {
+		text_set_err(err, errlen, "invalid parameter '%s': expected NAME=VALUE (e.g. passes=10)", q);
+		return -1;
+	}
+	n = (size_t)(eq - s);
+	if (n == 0 || n >= name_len) {
+		text_set_err(err, errlen, "invalid parameter '%s': the name must have 1 to %zu characters", q,
+			name_len - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!(is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_')) {
+			text_set_err(err, errlen, "invalid parameter '%s': names use a-z, 0-9 and _", q);
+			return -1;
+		}
+	v = eq + 1;
+	if (v[0] == '0' && lower(v[1]) == 'x' && v[2]) {
+		for (i = 2; v[i]; i++) {
+			int d = hex_digit(v[i]);
+
+			if (d < 0 || x >> 60) {
+				text_set_err(err, errlen, "invalid parameter '%s': bad or too large hex value", q);
+				return -1;
+			}
+			x = x << 4 | (uint64_t)d;
+		}
+	} else if (parse_u64_range(v, 0, UINT64_MAX, &x, "parameter value", err, errlen)) {
+		return -1;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	*value = x;
 	return 0;
 }

@@ -47,4 +47,8 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
  * to_node is -1 unless pattern=to:NODE. */
 int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_t errlen);
 
+/* --param NAME=VALUE for a guest (numig_param()): NAME is 1..15 of
+ * [a-z0-9_], VALUE a decimal integer (or 0x hex). */
+int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen);
+
 #endif

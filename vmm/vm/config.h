@@ -54,9 +54,16 @@ struct run_config {
 	const char *domain_xml;      /* --domain-xml FILE */
 	char domain_note[1024];      /* what came from the XML, what the command line overrode, what was ignored */
 	int json;
+	int tap;                     /* --tap: TAP 13 and kselftest's exit codes (vmm/cli/tap.h) */
 	int quiet;
 	int allow_unsafe_host;
 	uint64_t params[NUMIG_NR_PARAMS];
+	/* --param NAME=VALUE, in command-line order (numig_param()) */
+	struct {
+		char name[NUMIG_PARAM_NAME_LEN];
+		uint64_t value;
+	} user_params[NUMIG_NR_USER_PARAMS];
+	int nr_user_params;
 	struct mmu_config mmu;       /* the memory manager's settings, read by the mmu itself */
 	uint64_t sample_ns;          /* time-series interval */
 	const char *plot_path;

@@ -132,6 +132,9 @@ static void init_mailboxes(struct machine *m)
 		mb->scratch_base = NUMIG_SCRATCH;
 		mb->scratch_size = m->scratch_bytes;
 		memcpy(mb->param, m->cfg.params, sizeof(mb->param));
+		mb->nr_user_params = (uint32_t)m->cfg.nr_user_params;
+		_Static_assert(sizeof(mb->user_param) == sizeof(m->cfg.user_params), "one layout");
+		memcpy(mb->user_param, m->cfg.user_params, sizeof(mb->user_param));
 		m->vcpus[i].mb = mb;
 	}
 }
@@ -239,4 +242,12 @@ void machine_destroy(struct machine *m)
 	pthread_cond_destroy(&m->changed);
 	pthread_cond_destroy(&m->resumed);
 	pthread_mutex_destroy(&m->console_lock);
+}
+
+void machine_end_console_line(struct machine *m)
+{
+	if (m->console_line_open) {
+		fputc('\n', stderr);
+		m->console_line_open = 0;
+	}
 }

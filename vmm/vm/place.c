@@ -1,6 +1,8 @@
 /* Where the guest goes on the host (place.h). */
 #include "place.h"
 
+#include "numa_why.h"
+
 #include <libvirt/libvirt.h>
 #include <numa.h>
 #include <stdio.h>
@@ -74,10 +76,14 @@ static int node_mask(const char *list, const char *what, uint64_t *mask, struct 
 	*mask = 0;
 	if (numa_available() < 0)
 		return nerr_set(e, NUMIG_EXIT_ENV, "%s '%s': this host has no NUMA support", what, list);
+	numa_why_reset();
 	b = numa_parse_nodestring(list);
-	if (!b)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "%s '%s': malformed, or names a node this host lacks (it has %d node%s)",
-				what, list, numa_max_node() + 1, numa_max_node() ? "s" : "");
+	if (!b) {
+		char why[256];
+
+		numa_list_why(list, why, sizeof(why));
+		return nerr_set(e, NUMIG_EXIT_USAGE, "%s '%s': %s", what, list, why);
+	}
 	for (unsigned h = 0; h < b->size; h++)
 		if (numa_bitmask_isbitset(b, h)) {
 			if (h >= POOL_MAX_NODES) {

@@ -13,6 +13,8 @@ CFLAGS  ?= -O2 -g
 # dependencies too (pkg-config --static).
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 XML_LIBS   := $(shell pkg-config $(if $(findstring -static,$(LDFLAGS)),--static) --libs libxml-2.0 2>/dev/null || echo -lxml2)
+# Debian's static libxml2 pulls in ICU, which is C++.
+XML_LIBS   += $(if $(findstring -static,$(LDFLAGS)),-lstdc++)
 HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -I. $(XML_CFLAGS) -pthread -MMD -MP
 LDLIBS  := -lnuma $(XML_LIBS) -lpthread -lm
 ifeq ($(SAN),asan)
@@ -33,12 +35,12 @@ MMU_SRC := $(wildcard mmu/*.c)
 LIB_SRC := $(filter-out vmm/cli/main.c,$(VMM_SRC)) $(MMU_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c
-RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o
+RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c guest/rt/check.c
+RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o $(BUILD)/guest/rt/check.o
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer
-TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity badword
 GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
 	$(BUILD)/guests/example.elf
 
@@ -49,10 +51,12 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(KVM_TEST_SRC:tests/int
 NUMA_TEST_SRC := $(wildcard tests/numa/test_*.c)
 NUMA_TEST_BIN := $(NUMA_TEST_SRC:tests/numa/%.c=$(BUILD)/numatests/%)
 BENCH_BIN := $(BUILD)/numig-bench
+# Statistics only the bench uses; test_bench_stats links them too.
+BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
-.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean
-all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN)
+.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk
+all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -65,9 +69,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
+# A unit test links the library, and the objects listed as its extra
+# prerequisites below.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(filter %.o,$^) $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+$(BUILD)/tests/test_bench_stats: $(BENCH_OBJ)
+# The mmu tests share one environment (tests/unit/mmu_env.h).
+MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws
+$(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
 
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
@@ -82,9 +92,9 @@ $(BUILD)/numatests/%: tests/numa/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
-$(BENCH_BIN): bench/bench.c $(BUILD)/libnumig.a
+$(BENCH_BIN): bench/bench.c $(BENCH_OBJ) $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BENCH_OBJ) $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 
 # ---- guests ---------------------------------------------------------------
 $(BUILD)/guest/%.o: guest/%.S
@@ -107,6 +117,18 @@ $(BUILD)/guests/%.elf: $(BUILD)/guest/tests/%.o $(RT_LIB) guest/rt/guest.ld
 $(BUILD)/guests/example.elf: guest/example/my_guest.c $(RT_LIB)
 	@mkdir -p $(dir $@)
 	$(MAKE) -s -C guest/example NUMIG=$(CURDIR) RUNTIME=$(CURDIR)/$(RT_LIB) OUT=$(CURDIR)/$@ CC=$(GUEST_CC)
+
+# ---- the guest SDK: headers, runtime, linker script, pkg-config file ------
+# `make sdk` installs it into PREFIX (default $(BUILD)/sdk); `make all`
+# keeps $(BUILD)/sdk current.
+NUMIG_VERSION := $(shell sed -n 's/^\#define NUMIG_VERSION "\(.*\)"/\1/p' vmm/report/report.h)
+PREFIX ?= $(BUILD)/sdk
+SDK_INPUTS := $(RT_LIB) include/numig/abi.h guest/rt/numig_guest.h guest/rt/guest.ld scripts/sdk.sh
+$(BUILD)/sdk/lib/pkgconfig/numig-guest.pc: $(SDK_INPUTS)
+	scripts/sdk.sh $(BUILD)/sdk $(RT_LIB) $(NUMIG_VERSION)
+sdk: $(SDK_INPUTS)
+	scripts/sdk.sh "$(PREFIX)" $(RT_LIB) $(NUMIG_VERSION)
+	@echo "guest SDK in $(PREFIX): PKG_CONFIG_PATH=$(abspath $(PREFIX))/lib/pkgconfig pkg-config --cflags --libs numig-guest"
 
 # ---- the two commands of the README, and the rest -------------------------
 deps:

@@ -32,13 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
+#include "mmu/pool.h"
+#include "mmu/snapshot.h"
 #include "mmu/stats.h"
+#include "mmu/ws.h"
 #include "vmm/cli/cli.h"
 #include "vmm/vm/run.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 
 #define MAX_RUNS 32
 #define MIB (1ull << 20)
@@ -177,54 +177,19 @@ static int section(const char *name)
 	return 0;
 }
 
-static void bench_sleep(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static double us_of(uint64_t ns)
 {
 	return (double)ns / 1000.0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* lat_rec_window_pct() in us: the latency of the operations completed in a
+ * window that began when r->count read `from`. */
+static double win_us(const struct lat_rec *r, uint64_t from, unsigned pct)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
+	return lat_rec_window_pct(r, from, pct) / 1000.0;
 }
 
-/* Nearest-rank percentile (as lat_rec_summarize computes it), in us, of the
- * samples r recorded from index `from` on: a lat_rec stores its samples in
- * the order they were recorded, so this is "the operations that completed
- * after `from` was read". NaN when there is none. Call once the recording
- * threads are joined. */
-static double win_us(struct lat_rec *r, uint64_t from, int pct)
-{
-	uint64_t to = atomic_load(&r->count), *v;
-	size_t n, rank;
-	double x;
-
-	if (to > r->capacity)
-		to = r->capacity;
-	if (from >= to)
-		return NAN;
-	n = (size_t)(to - from);
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		return NAN;
-	memcpy(v, r->samples + from, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_u64);
-	rank = n / 100 * (size_t)pct + (n % 100 * (size_t)pct + 99) / 100;
-	x = us_of(v[(rank < 1 ? 1 : rank) - 1]);
-	free(v);
-	return x;
-}
-
-static uint64_t rec_count(struct lat_rec *r)
+static uint64_t rec_count(const struct lat_rec *r)
 {
 	return atomic_load(&r->count);
 }
@@ -288,30 +253,18 @@ static int failed_vcpu(struct machine *m)
 	return m->timed_out;
 }
 
-static uint64_t sum_ops(struct machine *m)
+/* The mmu's figures, read as the reports read them (mmu_snapshot()). */
+static struct mmu_snapshot snap(struct machine *m)
 {
-	uint64_t s = 0;
+	struct mmu_snapshot s;
 
-	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		s += m->vcpus[i].mb->counter[NUMIG_CNT_OPS];
+	mmu_snapshot(&m->mmu, &s);
 	return s;
 }
 
-/* Populates the host memory behind every working-set page before the guest
- * starts, so that the measured window does not include first-touch
- * huge-page allocation (a cost of the first pass only, not of migration).
- * mmu_start() now does the same (ws_populate()) in every run where pages can
- * migrate, so for the runs below this finds the pages populated and costs
- * one madvise each; it stays so that the bench does not depend on it. */
-static void prefault_ws(struct machine *m)
+static uint64_t migrations_done(struct machine *m)
 {
-	for (uint32_t i = 0; i < m->mmu.ws.nr_pages; i++) {
-		uint8_t *p = m->mmu.ws.pages[i].frame->hva;
-
-		if (madvise(p, FRAME_SIZE, MADV_POPULATE_WRITE))
-			for (uint64_t off = 0; off < FRAME_SIZE; off += 4096)
-				((volatile uint8_t *)p)[off] = 0;
-	}
+	return snap(m).done;
 }
 
 struct window {
@@ -331,28 +284,36 @@ static int run_window(struct machine *m, struct run_config *c, const char *guest
 {
 	struct nerr e = { 0, "" };
 	uint64_t ops0, ops1, mig0, mig1, t0, t1;
+	struct mmu_snapshot s;
 
 	set_guest(c, guest);
 	c->duration_ns = warm_ns + win_ns; /* machine_wait stops the guest right after the window */
 	if (machine_create(m, c, &e))
 		goto fail;
-	prefault_ws(m);
+	/* Populates the host memory behind every working-set page before the
+	 * guest starts, so that the measured window does not include
+	 * first-touch huge-page allocation (a cost of the first pass only, not
+	 * of migration). mmu_start() does the same in every run where pages can
+	 * migrate, and then finds the frames populated; the call stays so that
+	 * the bench does not depend on that. */
+	ws_populate(&m->mmu.ws);
 	if (machine_start(m, &e))
 		goto fail;
-	bench_sleep(warm_ns);
-	w->guard = rec_count(&m->mmu.mig.st.guard);
-	w->copy = rec_count(&m->mmu.mig.st.copy);
-	w->total = rec_count(&m->mmu.mig.st.total);
-	w->stall = rec_count(&m->mmu.faults.stall);
-	w->pause = rec_count(&m->mmu.mig.pause);
-	w->batch = rec_count(&m->mmu.mig.st.batch_total);
+	sleep_ns(warm_ns);
+	s = snap(m);
+	w->guard = rec_count(s.lat.guard);
+	w->copy = rec_count(s.lat.copy);
+	w->total = rec_count(s.lat.total);
+	w->stall = rec_count(s.lat.vcpu_stall);
+	w->pause = rec_count(s.lat.stw_pause);
+	w->batch = rec_count(s.lat.batch_total);
 	t0 = now_ns();
-	ops0 = sum_ops(m);
-	mig0 = atomic_load(&m->mmu.mig.st.done);
-	bench_sleep(win_ns);
+	ops0 = machine_sum_counter(m, NUMIG_CNT_OPS);
+	mig0 = migrations_done(m);
+	sleep_ns(win_ns);
 	t1 = now_ns();
-	ops1 = sum_ops(m);
-	mig1 = atomic_load(&m->mmu.mig.st.done);
+	ops1 = machine_sum_counter(m, NUMIG_CNT_OPS);
+	mig1 = migrations_done(m);
 	machine_wait(m, NULL);
 	if (failed_vcpu(m)) {
 		machine_destroy(m);
@@ -568,6 +529,7 @@ static void bench_migration(void)
 	for (int i = 0; i < runs; i++) {
 		struct run_config c;
 		struct window w;
+		struct mmu_latencies l;
 		double h0 = memcpy_hot_ns(), c0 = memcpy_cold_ns();
 
 		mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
@@ -575,17 +537,18 @@ static void bench_migration(void)
 			fail_section("migration figures (copy efficiency, end-to-end, vCPU stall)");
 			return;
 		}
+		l = snap(&m).lat;
 		hot_ns[i] = (h0 + memcpy_hot_ns()) / 2;
 		cold_ns[i] = (c0 + memcpy_cold_ns()) / 2;
-		copy_us[i] = win_us(&m.mmu.mig.st.copy, w.copy, 50);
-		copy_p99[i] = win_us(&m.mmu.mig.st.copy, w.copy, 99);
-		total_us[i] = win_us(&m.mmu.mig.st.total, w.total, 50);
-		total_p99[i] = win_us(&m.mmu.mig.st.total, w.total, 99);
-		guard_us[i] = win_us(&m.mmu.mig.st.guard, w.guard, 50);
-		stall50[i] = win_us(&m.mmu.faults.stall, w.stall, 50);
-		stall99[i] = win_us(&m.mmu.faults.stall, w.stall, 99);
-		stalls[i] = (double)(rec_count(&m.mmu.faults.stall) - w.stall);
-		done[i] = (double)(rec_count(&m.mmu.mig.st.total) - w.total);
+		copy_us[i] = win_us(l.copy, w.copy, 50);
+		copy_p99[i] = win_us(l.copy, w.copy, 99);
+		total_us[i] = win_us(l.total, w.total, 50);
+		total_p99[i] = win_us(l.total, w.total, 99);
+		guard_us[i] = win_us(l.guard, w.guard, 50);
+		stall50[i] = win_us(l.vcpu_stall, w.stall, 50);
+		stall99[i] = win_us(l.vcpu_stall, w.stall, 99);
+		stalls[i] = (double)(rec_count(l.vcpu_stall) - w.stall);
+		done[i] = (double)(rec_count(l.total) - w.total);
 		machine_destroy(&m);
 		bw[i] = gbps(copy_us[i] * 1000.0);
 		eff_cold[i] = bw[i] / gbps(cold_ns[i]);
@@ -646,14 +609,16 @@ static void bench_guard(void)
 		for (int i = 0; i < runs; i++) {
 			struct run_config c;
 			struct window w;
+			struct mmu_latencies l;
 
 			mig_config(&c, vcpus[v], MIG_RATE, 0);
 			if (run_window(&m, &c, "hammer", 200 * MS, 800 * MS, &w)) {
 				fail_section("guard latency");
 				return;
 			}
-			guard[i] = win_us(&m.mmu.mig.st.guard, w.guard, 50);
-			copy[i] = win_us(&m.mmu.mig.st.copy, w.copy, 50);
+			l = snap(&m).lat;
+			guard[i] = win_us(l.guard, w.guard, 50);
+			copy[i] = win_us(l.copy, w.copy, 50);
 			ratio[i] = guard[i] / copy[i];
 			machine_destroy(&m);
 		}
@@ -696,31 +661,31 @@ static int run_onoff(struct machine *m, struct run_config *c, uint64_t phase_ms,
 	if (machine_create(m, c, &e))
 		goto fail;
 	m->mmu.sched.max_migrations = per_on;
-	prefault_ws(m);
+	ws_populate(&m->mmu.ws); /* as in run_window() */
 	if (machine_start(m, &e))
 		goto fail;
 	schedule_stop(&m->mmu.sched); /* warm-up without migration */
-	bench_sleep(SLOW_WARM);
-	r->pause = rec_count(&m->mmu.mig.pause);
+	sleep_ns(SLOW_WARM);
+	r->pause = rec_count(snap(m).lat.stw_pause);
 	for (int k = 0; k < phases; k++) {
 		int on = ((k + 1) / 2) % 2;
 		uint64_t ops0, d0, t0;
 		double dt, ops;
 
-		if (on && !m->mmu.sched.running)
+		if (on && !m->mmu.sched.worker.running)
 			schedule_start(&m->mmu.sched);
-		else if (!on && m->mmu.sched.running)
+		else if (!on && m->mmu.sched.worker.running)
 			schedule_stop(&m->mmu.sched); /* joins: the migration in flight completes */
 		t0 = now_ns();
-		ops0 = sum_ops(m);
-		d0 = atomic_load(&m->mmu.mig.st.done);
-		bench_sleep(phase_ms * MS);
+		ops0 = machine_sum_counter(m, NUMIG_CNT_OPS);
+		d0 = migrations_done(m);
+		sleep_ns(phase_ms * MS);
 		dt = (double)(now_ns() - t0) / 1e9;
-		ops = (double)(sum_ops(m) - ops0);
+		ops = (double)(machine_sum_counter(m, NUMIG_CNT_OPS) - ops0);
 		if (on) {
 			on_ops += ops;
 			on_t += dt;
-			on_mig += (double)(atomic_load(&m->mmu.mig.st.done) - d0);
+			on_mig += (double)(migrations_done(m) - d0);
 		} else {
 			off_ops += ops;
 			off_t += dt;
@@ -769,7 +734,7 @@ static void bench_slowdown(void)
 				slow[stw][r][i] = 100.0 * (1.0 - o.on_ops_per_s / o.off_ops_per_s);
 				got[stw][r][i] = o.on_mig_per_s;
 				if (stw)
-					pause[r][i] = win_us(&m.mmu.mig.pause, o.pause, 50);
+					pause[r][i] = win_us(snap(&m).lat.stw_pause, o.pause, 50);
 				off_sum += o.off_ops_per_s;
 				machine_destroy(&m);
 			}
@@ -813,7 +778,7 @@ static int wait_in_run(struct machine *m, uint64_t timeout_ns)
 			inside += atomic_load(&m->vcpus[i].in_run);
 		if (inside == m->cfg.nr_vcpus)
 			return 0;
-		bench_sleep(1 * MS);
+		sleep_ns(1 * MS);
 	}
 	return -1;
 }
@@ -952,6 +917,7 @@ static void bench_batch_mig(void)
 			struct run_config c;
 			struct window w;
 			struct onoff o;
+			struct mmu_latencies l;
 			double c0 = memcpy_cold_ns();
 
 			mig_config(&c, MIG_VCPUS, MIG_RATE, 0);
@@ -961,14 +927,15 @@ static void bench_batch_mig(void)
 				fail_section("batched migration");
 				return;
 			}
+			l = snap(&m).lat;
 			cold[k][i] = (c0 + memcpy_cold_ns()) / 2 / 1000.0;
-			guard[k][i] = win_us(&m.mmu.mig.st.guard, w.guard, 50);
-			copy[k][i] = win_us(&m.mmu.mig.st.copy, w.copy, 50);
-			total[k][i] = win_us(&m.mmu.mig.st.total, w.total, 50);
-			b50[k][i] = win_us(&m.mmu.mig.st.batch_total, w.batch, 50);
-			b99[k][i] = win_us(&m.mmu.mig.st.batch_total, w.batch, 99);
-			pages[k][i] = (double)(rec_count(&m.mmu.mig.st.total) - w.total);
-			batches[k][i] = (double)(rec_count(&m.mmu.mig.st.batch_total) - w.batch);
+			guard[k][i] = win_us(l.guard, w.guard, 50);
+			copy[k][i] = win_us(l.copy, w.copy, 50);
+			total[k][i] = win_us(l.total, w.total, 50);
+			b50[k][i] = win_us(l.batch_total, w.batch, 50);
+			b99[k][i] = win_us(l.batch_total, w.batch, 99);
+			pages[k][i] = (double)(rec_count(l.total) - w.total);
+			batches[k][i] = (double)(rec_count(l.batch_total) - w.batch);
 			gratio[k][i] = guard[k][i] / copy[k][i];
 			tratio[k][i] = total[k][i] / cold[k][i];
 			machine_destroy(&m);

@@ -37,4 +37,8 @@ struct mmu_config {
  * migration thread, or hinting faults between nodes? */
 bool mmu_migrates(const struct mmu_config *c);
 
+/* The migration strategy's name, for reports: "unmap-copy" (the engine,
+ * with or without the guard) or "stop-the-world". */
+const char *mmu_strategy_name(const struct mmu_config *c);
+
 #endif

@@ -5,16 +5,32 @@
 #include <string.h>
 #include <time.h>
 
-/* Working-set pages start in blocks, page i on node i * nodes / pages, so
+/* Working-set pages start in blocks, in proportion to each node's memory
+ * (page i on node i * nodes / pages when the nodes are of one size), so
  * that vCPUs of every node find both local and remote pages. */
-static int initial_node(uint32_t page, uint32_t pages, int nodes)
+static int initial_node(uint32_t page, uint32_t pages, int nodes, const struct pool_node_spec *spec)
 {
-	return (int)((uint64_t)page * (uint64_t)nodes / pages);
+	uint64_t total = 0, at, cum = 0;
+
+	for (int g = 0; g < nodes; g++)
+		total += spec[g].bytes >> 20;
+	at = (uint64_t)page * total / pages;
+	for (int g = 0; g < nodes; g++) {
+		cum += spec[g].bytes >> 20;
+		if (at < cum)
+			return g;
+	}
+	return nodes - 1;
 }
 
 bool mmu_migrates(const struct mmu_config *c)
 {
 	return c->scan_period_ns || c->migrate.rate_per_s > 0 || (c->hint_migrate && c->nr_nodes > 1);
+}
+
+const char *mmu_strategy_name(const struct mmu_config *c)
+{
+	return c->stop_the_world ? "stop-the-world" : "unmap-copy";
 }
 
 int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layout *layout,
@@ -32,14 +48,14 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 	for (uint64_t a = 0; a < l->identity_bytes; a += PT_HUGE)
 		if (pt_map_2m(&m->pt, a, a, PTE_LEAF_2M, e))
 			return -1;
-	if (pool_create(&m->pool, cfg->nr_nodes, l->bytes_per_node, l->host_node_of, cfg->hugetlb, e))
+	if (pool_create_nodes(&m->pool, cfg->nr_nodes, l->node, cfg->hugetlb, e))
 		return -1;
 	m->have_pool = 1;
 	nodes = calloc(l->ws_pages ? l->ws_pages : 1, sizeof(*nodes));
 	if (!nodes)
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory");
 	for (uint32_t i = 0; i < l->ws_pages; i++)
-		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes);
+		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes, l->node);
 	m->have_ws = 1;
 	if (ws_create(&m->ws, &m->pt, &m->pool, l->ws_base, l->ws_pages, nodes, e)) {
 		free(nodes);
@@ -95,7 +111,7 @@ static void *keeper_main(void *arg)
 	struct mmu *m = arg;
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
 
-	while (!atomic_load(&m->keeper_stop)) {
+	while (!worker_stopping(&m->keeper)) {
 		pool_refill(&m->pool, 4);
 		nanosleep(&ts, NULL);
 	}
@@ -128,10 +144,8 @@ int mmu_start(struct mmu *m, struct nerr *e)
 	 * before the keeper thread changes what is populated. */
 	measure_placement(m, m->placed_before);
 	if (populate) {
-		atomic_store(&m->keeper_stop, 0);
-		if (pthread_create(&m->keeper, NULL, keeper_main, m))
+		if (worker_start(&m->keeper, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
-		m->keeper_running = 1;
 	}
 	if (m->cfg.scan_period_ns && scanner_start(&m->scan))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the scanner thread");
@@ -145,9 +159,5 @@ void mmu_stop(struct mmu *m)
 	schedule_stop(&m->sched);
 	if (m->have_scan)
 		scanner_stop(&m->scan);
-	if (m->keeper_running) {
-		atomic_store(&m->keeper_stop, 1);
-		pthread_join(m->keeper, NULL);
-		m->keeper_running = 0;
-	}
+	worker_stop(&m->keeper);
 }

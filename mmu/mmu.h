@@ -15,12 +15,12 @@
 #include "schedule.h"
 #include "stats.h"
 #include "tlb.h"
+#include "worker.h"
 #include "ws.h"
 
 /* Where the mmu's memory lives: derived by the machine that hosts it. */
 struct mmu_layout {
-	uint64_t bytes_per_node;
-	int host_node_of[POOL_MAX_NODES];
+	struct pool_node_spec node[POOL_MAX_NODES]; /* each guest node's memory and placement */
 	uint32_t ws_pages;
 	uint8_t *sys_mem;              /* host address of guest-physical 0 */
 	uint64_t pt_lo, pt_hi;         /* table pages */
@@ -46,9 +46,7 @@ struct mmu {
 	struct scanner scan;
 	struct mig_schedule sched;
 	struct fault_stats faults;
-	pthread_t keeper;             /* keeps populated free frames ready */
-	atomic_int keeper_stop;
-	int keeper_running;
+	struct worker keeper;         /* keeps populated free frames ready */
 	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan;
 	struct placement placed_before[POOL_MAX_NODES]; /* measured by mmu_start */
 	struct placement placed_after[POOL_MAX_NODES];  /* mmu_measure_placement_after() */

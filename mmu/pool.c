@@ -50,51 +50,72 @@ static int map_region(struct pool *p, struct node_pool *np, struct nerr *e)
 	return 0;
 }
 
+const char *pool_policy_name(enum pool_policy policy)
+{
+	static const char *const names[] = { "bind", "preferred", "interleave" };
+
+	return policy <= POOL_INTERLEAVE ? names[policy] : "?";
+}
+
 static int bind_region(struct pool *p, struct node_pool *np, struct nerr *e)
 {
+	static const int mode_of[] = { [POOL_BIND] = MPOL_BIND, [POOL_PREFERRED] = MPOL_PREFERRED,
+				       [POOL_INTERLEAVE] = MPOL_INTERLEAVE };
 	unsigned long mask[POOL_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = { 0 };
 
 	if (!p->numa_ok)
 		return 0;
-	if (np->host_node < 0 || np->host_node >= POOL_MAX_NODES)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "host node %d out of range 0..%d", np->host_node, POOL_MAX_NODES - 1);
-	mask[np->host_node / (8 * sizeof(unsigned long))] |= 1ul << (np->host_node % (8 * sizeof(unsigned long)));
-	/* MPOL_BIND before the first touch: every frame is allocated on the
-	 * node or the touch fails, so placement is never silently wrong. */
-	if (mbind(np->hva, np->bytes, MPOL_BIND, mask, POOL_MAX_NODES + 1, 0))
-		return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d -> host node %d) failed: %s", np->guest_node,
-				np->host_node, strerror(errno));
+	if (np->policy == POOL_PREFERRED && (np->host_mask & (np->host_mask - 1)))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "guest node %d: preferred placement takes exactly one host node",
+				np->guest_node);
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		if (np->host_mask & (1ull << h)) {
+			if (h >= p->host_nodes)
+				return nerr_set(e, NUMIG_EXIT_USAGE, "guest node %d: host node %d does not exist (the host has %d)",
+						np->guest_node, h, p->host_nodes);
+			mask[h / (8 * sizeof(unsigned long))] |= 1ul << (h % (8 * sizeof(unsigned long)));
+		}
+	/* Before the first touch: with MPOL_BIND every frame is allocated on
+	 * the nodes asked for or the touch fails, so placement is never
+	 * silently wrong; the other policies are verified by measurement. */
+	if (mbind(np->hva, np->bytes, mode_of[np->policy], mask, POOL_MAX_NODES + 1, 0))
+		return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d -> host node %d, %s) failed: %s", np->guest_node,
+				np->host_node, pool_policy_name(np->policy), strerror(errno));
 	return 0;
 }
 
-int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int *host_node_of, int hugetlb,
-		struct nerr *e)
+int pool_create_nodes(struct pool *p, int nr_nodes, const struct pool_node_spec *spec, int hugetlb, struct nerr *e)
 {
-	uint64_t stride;
+	uint64_t gpa = POOL_GPA_BASE;
 
 	memset(p, 0, sizeof(*p));
 	p->huge.pagemap_fd = p->huge.kpageflags_fd = -1;
 	p->query = pool_query_move_pages;
 	if (nr_nodes < 1 || nr_nodes > POOL_MAX_NODES)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "guest nodes must be 1..%d", POOL_MAX_NODES);
-	if (bytes_per_node < FRAME_SIZE || bytes_per_node % FRAME_SIZE)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "memory per node must be a multiple of 2 MiB (got %llu bytes)",
-				(unsigned long long)bytes_per_node);
+	for (int g = 0; g < nr_nodes; g++)
+		if (spec[g].bytes < FRAME_SIZE || spec[g].bytes % FRAME_SIZE || spec[g].bytes > (1ull << 40))
+			return nerr_set(e, NUMIG_EXIT_USAGE,
+					"memory of guest node %d must be a multiple of 2 MiB up to 1 TiB (got %llu bytes)", g,
+					(unsigned long long)spec[g].bytes);
 	p->nr_nodes = nr_nodes;
 	p->hugetlb = hugetlb;
 	p->numa_ok = numa_available() >= 0;
 	p->host_nodes = p->numa_ok ? numa_max_node() + 1 : 1;
 	p->keep_free = 8;
 	huge_probe_open(&p->huge);
-	stride = (bytes_per_node + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 	for (int g = 0; g < nr_nodes; g++) {
 		struct node_pool *np = &p->node[g];
 
 		np->guest_node = g;
-		np->host_node = host_node_of ? host_node_of[g] : 0;
-		np->bytes = bytes_per_node;
-		np->gpa = POOL_GPA_BASE + (uint64_t)g * stride;
-		np->nr_frames = (uint32_t)(bytes_per_node / FRAME_SIZE);
+		np->policy = spec[g].policy;
+		np->host_mask = spec[g].host_mask ? spec[g].host_mask : 1;
+		np->host_node = __builtin_ctzll(np->host_mask);
+		np->bytes = spec[g].bytes;
+		/* Regions start on 1 GiB boundaries, one memslot each. */
+		np->gpa = gpa;
+		gpa += (spec[g].bytes + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+		np->nr_frames = (uint32_t)(spec[g].bytes / FRAME_SIZE);
 		np->nr_free = np->nr_frames;
 		pthread_mutex_init(&np->lock, NULL);
 		np->frames = calloc(np->nr_frames, sizeof(*np->frames));
@@ -117,6 +138,27 @@ int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int
 fail:
 	pool_destroy(p);
 	return -1;
+}
+
+int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int *host_node_of, int hugetlb,
+		struct nerr *e)
+{
+	struct pool_node_spec spec[POOL_MAX_NODES];
+
+	if (nr_nodes < 1 || nr_nodes > POOL_MAX_NODES) {
+		memset(p, 0, sizeof(*p));
+		return nerr_set(e, NUMIG_EXIT_USAGE, "guest nodes must be 1..%d", POOL_MAX_NODES);
+	}
+	for (int g = 0; g < nr_nodes; g++) {
+		int h = host_node_of ? host_node_of[g] : 0;
+
+		if (h < 0 || h >= POOL_MAX_NODES) {
+			memset(p, 0, sizeof(*p));
+			return nerr_set(e, NUMIG_EXIT_USAGE, "host node %d out of range 0..%d", h, POOL_MAX_NODES - 1);
+		}
+		spec[g] = (struct pool_node_spec){ bytes_per_node, POOL_BIND, 1ull << h };
+	}
+	return pool_create_nodes(p, nr_nodes, spec, hugetlb, e);
 }
 
 void pool_destroy(struct pool *p)
@@ -436,7 +478,6 @@ int frame_make_huge(struct pool *p, struct frame *f)
 int pool_measure_placement(const struct pool *p, int g, struct placement *out)
 {
 	const struct node_pool *np;
-	uint32_t on[POOL_MAX_NODES] = { 0 };
 	void *addrs[QUERY_CHUNK];
 	int status[QUERY_CHUNK];
 
@@ -469,15 +510,15 @@ int pool_measure_placement(const struct pool *p, int g, struct placement *out)
 				continue;
 			}
 			out->present++;
-			on[status[i]]++;
-			out->misplaced += status[i] != np->host_node;
+			out->on_node[status[i]]++;
+			out->misplaced += np->policy != POOL_PREFERRED && !(np->host_mask & (1ull << status[i]));
 			hs = frame_huge_state(p, f);
 			out->huge += hs == FRAME_HUGE;
 			out->split += hs == FRAME_NOT_HUGE;
 		}
 	}
 	for (int h = 0; h < POOL_MAX_NODES; h++)
-		if (on[h] && (out->measured < 0 || on[h] > on[out->measured]))
+		if (out->on_node[h] && (out->measured < 0 || out->on_node[h] > out->on_node[out->measured]))
 			out->measured = h;
 	return 0;
 }

@@ -48,9 +48,25 @@ enum frame_huge huge_probe_state(const struct huge_probe *hp, const void *hva);
 /* Why a check of `hva` says FRAME_HUGE_UNKNOWN, for a report. */
 const char *huge_probe_why_unknown(const struct huge_probe *hp, const void *hva);
 
+/* How a guest node's region is placed on host nodes, bound before the
+ * first touch (mbind). */
+enum pool_policy {
+	POOL_BIND,        /* only the nodes of host_mask (numactl --membind, libvirt strict) */
+	POOL_PREFERRED,   /* the one node of host_mask first, others when it is full */
+	POOL_INTERLEAVE,  /* frames spread round robin over host_mask */
+};
+
+struct pool_node_spec {
+	uint64_t bytes;          /* a multiple of 2 MiB */
+	enum pool_policy policy;
+	uint64_t host_mask;      /* host nodes (bit h: node h); 0 means node 0 */
+};
+
 struct node_pool {
 	int guest_node;
-	int host_node;           /* the host node asked for */
+	int host_node;           /* the lowest host node asked for */
+	enum pool_policy policy;
+	uint64_t host_mask;      /* the host nodes asked for */
 	uint8_t *map;            /* mmap'd range (alignment slack included) */
 	size_t map_len;
 	uint8_t *hva;            /* 2 MiB-aligned start */
@@ -71,10 +87,12 @@ struct node_pool {
  * first write would then split the 2 MiB mapping. */
 struct placement {
 	int measured;        /* host node holding most present frames; -1 none present */
+	uint32_t on_node[POOL_MAX_NODES]; /* present frames per host node */
 	uint32_t present;    /* frames backed by host memory now */
 	uint32_t absent;     /* not populated yet: nothing to measure */
 	uint32_t unknown;    /* the kernel could not say (no NUMA support) */
-	uint32_t misplaced;  /* present on another host node than asked */
+	uint32_t misplaced;  /* present outside the host nodes asked for (a preferred node's
+			      * overflow is not misplaced: the policy allows it) */
 	uint32_t huge;       /* present frames verified as one host huge page */
 	uint32_t split;      /* present frames the host backs with small pages */
 };
@@ -95,9 +113,14 @@ struct pool {
 	struct node_pool node[POOL_MAX_NODES];
 };
 
-/* host_node_of[g] is the host node for guest node g. */
+/* One region per spec, bound with its policy. */
+int pool_create_nodes(struct pool *p, int nr_nodes, const struct pool_node_spec *spec, int hugetlb, struct nerr *e);
+/* Every node the same size and bound to one host node: host_node_of[g]
+ * (NULL: node 0). */
 int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int *host_node_of, int hugetlb,
 		struct nerr *e);
+/* "bind", "preferred" or "interleave". */
+const char *pool_policy_name(enum pool_policy policy);
 void pool_destroy(struct pool *p);
 
 /* One free frame of guest node `node`, or NULL when the node is full.

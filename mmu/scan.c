@@ -125,7 +125,7 @@ static void *scanner_main(void *arg)
 {
 	struct scanner *s = arg;
 
-	while (!atomic_load(&s->stop)) {
+	while (!worker_stopping(&s->worker)) {
 		uint64_t t0 = now_ns(), spent;
 
 		scan_mark_window(s);
@@ -144,18 +144,10 @@ int scanner_start(struct scanner *s)
 {
 	if (!s->ws->nr_pages || !s->scan_size)
 		return 0;
-	atomic_store(&s->stop, 0);
-	if (pthread_create(&s->thread, NULL, scanner_main, s))
-		return -1;
-	s->running = 1;
-	return 0;
+	return worker_start(&s->worker, scanner_main, s);
 }
 
 void scanner_stop(struct scanner *s)
 {
-	if (!s->running)
-		return;
-	atomic_store(&s->stop, 1);
-	pthread_join(s->thread, NULL);
-	s->running = 0;
+	worker_stop(&s->worker);
 }

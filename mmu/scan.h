@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "tlb.h"
+#include "worker.h"
 #include "ws.h"
 
 /* Pages the scanner marked, for the migration thread (CPU B). */
@@ -37,9 +38,7 @@ struct scanner {
 	uint32_t scan_size;            /* pages per window */
 	uint32_t cursor;
 	atomic_int flush_pending;
-	atomic_int stop;
-	pthread_t thread;
-	int running;
+	struct worker worker;
 	atomic_uint_fast64_t passes, pages_marked, batched_flushes, frames_flushed, errors;
 	/* The frames the marked leaves pointed to: what the batched flush must
 	 * invalidate, even if a page moved meanwhile. */

@@ -90,7 +90,7 @@ static void *schedule_main(void *arg)
 	double interval_ns = 1e9 / s->cfg->migrate.rate_per_s;
 	uint32_t batch = schedule_batch_pages(s);
 
-	while (!atomic_load(&s->stop) && (!s->max_migrations || total < s->max_migrations)) {
+	while (!worker_stopping(&s->worker) && (!s->max_migrations || total < s->max_migrations)) {
 		uint64_t due = start + (uint64_t)((double)n * interval_ns), t = now_ns();
 
 		if (t < due) {
@@ -119,18 +119,10 @@ int schedule_start(struct mig_schedule *s)
 {
 	if (s->cfg->migrate.rate_per_s <= 0 || !s->ws->nr_pages)
 		return 0;
-	atomic_store(&s->stop, 0);
-	if (pthread_create(&s->thread, NULL, schedule_main, s))
-		return -1;
-	s->running = 1;
-	return 0;
+	return worker_start(&s->worker, schedule_main, s);
 }
 
 void schedule_stop(struct mig_schedule *s)
 {
-	if (!s->running)
-		return;
-	atomic_store(&s->stop, 1);
-	pthread_join(s->thread, NULL);
-	s->running = 0;
+	worker_stop(&s->worker);
 }

@@ -4,7 +4,6 @@
 #ifndef NUMIG_MMU_SCHEDULE_H
 #define NUMIG_MMU_SCHEDULE_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -12,6 +11,7 @@
 #include "migrate.h"
 #include "policy.h"
 #include "scan.h"
+#include "worker.h"
 
 struct mig_schedule {
 	struct migrator *mig;
@@ -19,9 +19,7 @@ struct mig_schedule {
 	struct page_queue *marked;   /* scanner-marked pages go first; may be NULL */
 	const struct mmu_config *cfg; /* migrate (rate, pattern, to_node), migrate_batch, nr_nodes, seed */
 	uint64_t max_migrations;     /* 0 = until stopped */
-	atomic_int stop;
-	pthread_t thread;
-	int running;
+	struct worker worker;
 	atomic_uint_fast64_t attempted, from_marked, behind;
 };
 

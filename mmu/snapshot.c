@@ -68,11 +68,19 @@ void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f)
 	const struct node_pool *np = &m->pool.node[node];
 
 	f->host_node_asked = np->host_node;
+	f->host_mask = np->host_mask;
+	f->policy = np->policy;
 	f->frames = np->nr_frames;
 	f->before = m->placed_before[node];
 	f->after = m->placed_after[node];
+	f->region_start = (uintptr_t)np->hva;
+	f->region_end = (uintptr_t)np->hva + np->bytes;
 	pthread_mutex_lock((pthread_mutex_t *)&np->lock);
 	f->collapsed = np->collapse_ok + np->collapse_failed;
+	f->free = np->nr_free;
+	f->populated = 0;
+	for (uint32_t i = 0; i < np->nr_frames; i++)
+		f->populated += np->frames[i].populated;
 	pthread_mutex_unlock((pthread_mutex_t *)&np->lock);
 	f->pages_now = ws_pages_on_node(&m->ws, node);
 }
@@ -81,7 +89,9 @@ void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f)
 {
 	struct ws_page *pg = &m->ws.pages[page];
 
+	pthread_mutex_lock(&pg->lock); /* a migration switches pg->frame */
 	f->node = pg->frame->node;
+	pthread_mutex_unlock(&pg->lock);
 	f->migrations = LD(pg->migrations);
 	f->hint_faults = LD(pg->hint_faults);
 }

@@ -47,12 +47,21 @@ struct mmu_snapshot {
 
 /* One guest node's memory. */
 struct mmu_node_figures {
-	int host_node_asked;
+	int host_node_asked;      /* the lowest of host_mask */
+	uint64_t host_mask;       /* host nodes asked for */
+	enum pool_policy policy;
 	uint32_t frames;
 	struct placement before;  /* once mmu_start's population was done */
 	struct placement after;   /* mmu_measure_placement_after() */
 	uint64_t collapsed;       /* frames made huge again, or tried */
 	uint32_t pages_now;       /* working-set pages on the node now */
+	/* For matching /proc/PID/numa_maps and smaps (README "Matching
+	 * numig's figures with /proc"): the region's host virtual addresses,
+	 * and its frames by state. in use = frames - free; populated counts
+	 * frames numig populated or the guest touched first (the keeper's
+	 * spares included), which /proc shows as present. */
+	uint64_t region_start, region_end;
+	uint32_t free, populated;
 };
 
 /* One working-set page. */
@@ -65,6 +74,7 @@ struct mmu_page_figures {
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s);
 /* Locks each page briefly to count pages_now. */
 void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f);
+/* Locks the page briefly: safe while the mmu runs. */
 void mmu_page_figures(struct mmu *m, uint32_t page, struct mmu_page_figures *f);
 
 #endif

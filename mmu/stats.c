@@ -1,8 +1,7 @@
-/* Lock-free latency recorder and small statistics helpers. */
+/* Lock-free latency recorder, percentiles and the clock. */
 #include "stats.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -77,9 +76,12 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentile of sorted v[0..n), n >= 1: the smallest value
- * with at least pct% of the samples at or below it. */
-static uint64_t nearest_rank(const uint64_t *v, size_t n, unsigned pct)
+void sort_u64(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+uint64_t nearest_rank(const uint64_t *v, size_t n, unsigned pct)
 {
 	/* ceil(n * pct / 100), split so n * pct cannot overflow. */
 	size_t rank = n / 100 * pct + (n % 100 * pct + 99) / 100;
@@ -107,7 +109,7 @@ int lat_rec_summarize(const struct lat_rec *r, struct lat_summary *out)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		copy[i] = r->samples[i];
-	qsort(copy, n, sizeof(*copy), cmp_u64);
+	sort_u64(copy, n);
 
 	out->count = count;
 	out->min = atomic_load_explicit(&r->min, RLX);
@@ -131,46 +133,6 @@ void lat_rec_histogram(const struct lat_rec *r, uint64_t *buckets, int nbuckets)
 	last = nbuckets < LAT_HIST_BUCKETS ? nbuckets - 1 : LAT_HIST_BUCKETS - 1;
 	for (i = 0; i < LAT_HIST_BUCKETS; i++)
 		buckets[i < last ? i : last] += atomic_load_explicit(&r->hist[i], RLX);
-}
-
-/* Total order with NaNs last, so qsort gets a consistent comparator. */
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	if (isnan(x) || isnan(y))
-		return !!isnan(x) - !!isnan(y);
-	return (x > y) - (x < y);
-}
-
-double median_double(double *v, size_t n)
-{
-	if (!v || n == 0)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	if (n % 2)
-		return v[n / 2];
-	/* Halve before adding so two huge values cannot overflow to inf. */
-	return v[n / 2 - 1] / 2 + v[n / 2] / 2;
-}
-
-void minmax_double(const double *v, size_t n, double *min, double *max)
-{
-	double lo = NAN, hi = NAN;
-	size_t i;
-
-	for (i = 0; v && i < n; i++) {
-		if (isnan(v[i]))
-			continue;
-		if (isnan(lo) || v[i] < lo)
-			lo = v[i];
-		if (isnan(hi) || v[i] > hi)
-			hi = v[i];
-	}
-	if (min)
-		*min = lo;
-	if (max)
-		*max = hi;
 }
 
 uint64_t now_ns(void)

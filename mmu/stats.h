@@ -55,13 +55,13 @@ int lat_rec_summarize(const struct lat_rec *r, struct lat_summary *out);
  * Safe to call while writers run (each bucket is read atomically). */
 void lat_rec_histogram(const struct lat_rec *r, uint64_t *buckets, int nbuckets);
 
-/* Median of v[0..n), sorting v in place (NaNs sort last); even n gives the
- * mean of the middle two. n == 0 gives NaN. */
-double median_double(double *v, size_t n);
+/* Sorts v[0..n) in ascending order. */
+void sort_u64(uint64_t *v, size_t n);
 
-/* Smallest and largest non-NaN value of v[0..n); NaN if there is none.
- * Either output pointer may be NULL. */
-void minmax_double(const double *v, size_t n, double *min, double *max);
+/* Nearest-rank percentile of sorted v[0..n), n >= 1: the smallest value
+ * with at least pct% of the values at or below it (as lat_rec_summarize
+ * computes p50/p90/p99). */
+uint64_t nearest_rank(const uint64_t *v, size_t n, unsigned pct);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);

@@ -60,9 +60,10 @@ pkg_installed busybox-static || need+=(busybox-static)
 command -v cpio >/dev/null || need+=(cpio)
 command -v gzip >/dev/null || need+=(gzip)
 # A static link needs the .a of every library numig links, and of theirs:
-# libxml2's come from pkg-config --static (-licuuc -lz -llzma ...).
+# libxml2's come from pkg-config --static (-licuuc -lz -llzma ...), and ICU
+# is C++ (the Makefile adds -lstdc++).
 have_static() { [ -n "$(find /usr/lib /usr/lib64 /usr/local/lib -name "lib$1.a" 2>/dev/null | head -n 1)" ]; }
-static_libs="numa $(pkg-config --static --libs-only-l libxml-2.0 2>/dev/null | sed 's/-l//g')"
+static_libs="numa stdc++ $(pkg-config --static --libs-only-l libxml-2.0 2>/dev/null | sed 's/-l//g')"
 for lib in $static_libs; do
 	have_static "$lib" && continue
 	case $lib in
@@ -71,6 +72,7 @@ for lib in $static_libs; do
 	icu*) need+=(libicu-dev) ;;
 	z) need+=(zlib1g-dev) ;;
 	lzma) need+=(liblzma-dev) ;;
+	stdc++) need+=(g++) ;;
 	m | pthread | dl | rt) ;; # libc6-dev, with gcc
 	*) skip_all "no static lib$lib.a for the static build of numig (which -dev package has it?)" ;;
 	esac

@@ -43,6 +43,8 @@ build_or_fail() { # name, make args...
 build_or_fail "gcc -Werror" all && phase "gcc build" build all
 build_or_fail "ASan+UBSan" BUILD=build/asan SAN=asan all && \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 phase "ASan+UBSan build" build/asan all
+# The unit tests that run threads: test_migrate (its concurrency test: two
+# migrating threads and the scanner) and test_stats (concurrent lat_rec adds).
 tsan_tests=$(cd tests/unit && ls test_migrate.c test_stats.c 2>/dev/null | sed 's/\.c$//')
 if build_or_fail "TSan" BUILD=build/tsan SAN=tsan $(for t in $tsan_tests; do echo build/tsan/tests/$t; done); then
 	# TSan needs a compatible address-space layout; say so instead of failing when it cannot start.

@@ -8,6 +8,8 @@ need=()
 [ -f /usr/include/libxml2/libxml/parser.h ] || need+=(libxml2-dev)
 [ -f /usr/include/libvirt/libvirt-domain.h ] || need+=(libvirt-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# rsvg-convert renders --plot for tests/integration/test_plot.sh (what a reader sees).
+command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v ld >/dev/null || need+=(binutils)

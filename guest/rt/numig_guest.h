@@ -53,6 +53,21 @@ __attribute__((noreturn)) void numig_panic(const char *fmt, ...) __attribute__((
 __attribute__((noreturn)) void numig_exit(int code);
 void numig_barrier(void);
 
+/* Failure reporting (README "Reporting what your check found"). Call one of
+ * these for each bad word a check finds, with the working-set page index
+ * (0 .. mb->ws_pages - 1), the byte offset in that 2 MiB page, the value
+ * expected and the value found; numig prints the first reports, counts all
+ * of them and exits 1. A lost write is an older value of the same writer;
+ * anything else is a bad (corrupt) word. */
+void numig_report_bad_word(uint64_t page, uint64_t offset, uint64_t expected, uint64_t found);
+void numig_report_lost_write(uint64_t page, uint64_t offset, uint64_t expected, uint64_t found);
+/* The check of this vCPU is complete: it compared `words_checked` words.
+ * Without a verdict (or a bad word) numig reports no integrity result. */
+void numig_report_verdict(uint64_t words_checked);
+
+/* The value of `--param NAME=VALUE` on numig's command line, or dflt. */
+uint64_t numig_param(const char *name, uint64_t dflt);
+
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

@@ -42,9 +42,24 @@
 #define NUMIG_HC_PANIC 3   /* guest-detected fatal error: msg = reason */
 #define NUMIG_HC_REPORT 4  /* results are in mailbox->result[] (final) */
 #define NUMIG_HC_BARRIER 5 /* wait until every vCPU reached the barrier */
-#define NUMIG_HC_LOST 6    /* integrity: a check failed, details in arg[] */
+/* A guest's check found a bad word (numig_report_bad_word/_lost_write):
+ * arg[0] = NUMIG_BAD_LOST or NUMIG_BAD_CORRUPT, arg[1] = working-set page
+ * index, arg[2] = byte offset in that page, arg[3] = expected value,
+ * arg[4] = value found. The VMM counts every call and keeps the first
+ * examples; a page or offset outside the working set fails the vCPU. */
+#define NUMIG_HC_BAD_WORD 6
 #define NUMIG_HC_YIELD 7   /* let the VMM run (no-op exit, for benchmarks) */
-#define NUMIG_HC_MAX 7
+/* This vCPU's check is complete (numig_report_verdict): arg[0] = words it
+ * compared. The VMM takes the first verdict of each vCPU. */
+#define NUMIG_HC_VERDICT 8
+#define NUMIG_HC_MAX 8
+
+#define NUMIG_BAD_LOST 1     /* an older value of the same writer: a lost write */
+#define NUMIG_BAD_CORRUPT 2  /* any other wrong value */
+/* The runtime makes a NUMIG_HC_BAD_WORD call for the first this many bad
+ * words of a vCPU; later ones only raise NUMIG_CNT_LOST/NUMIG_CNT_CORRUPT
+ * (an exit per bad word would stall a guest that finds millions). */
+#define NUMIG_BAD_WORD_CALLS 16
 
 /* ---- guest virtual / physical layout ------------------------------------ */
 /* The system area is identity-mapped (GVA == GPA) with 2 MiB pages and never
@@ -78,8 +93,14 @@
 #define NUMIG_NR_COUNTERS 16
 #define NUMIG_NR_RESULTS 32
 #define NUMIG_NR_PARAMS 16
+#define NUMIG_NR_USER_PARAMS 8    /* --param NAME=VALUE */
+#define NUMIG_PARAM_NAME_LEN 16   /* NUL included */
 
-/* Counters the guest updates while it runs and the VMM samples (relaxed). */
+/* Counters the guest updates while it runs and the VMM samples (relaxed).
+ * OPS + WRITES drive the progress line's ops/s, the time series'
+ * guest_ops_per_s and the plot's throughput panel; LOST and CORRUPT the
+ * progress line's "lost"/"corrupt" (the runtime raises them in
+ * numig_report_lost_write/_bad_word). */
 #define NUMIG_CNT_OPS 0        /* workload operations (hammer: 8-byte accesses) */
 #define NUMIG_CNT_WRITES 1     /* stamped writes (integrity) */
 #define NUMIG_CNT_SWEEPS 2     /* verification sweeps completed */
@@ -114,6 +135,14 @@ struct numig_mailbox {
 	volatile uint64_t counter[NUMIG_NR_COUNTERS];
 	uint64_t result[NUMIG_NR_RESULTS];
 	char msg[NUMIG_MSG_LEN];
+	/* --param NAME=VALUE, in command-line order (numig_param()). Appended
+	 * after msg, so the offsets above are those of ABI 1 as before. */
+	uint32_t nr_user_params;
+	uint32_t pad1;
+	struct {
+		char name[NUMIG_PARAM_NAME_LEN]; /* [a-z0-9_], NUL-terminated */
+		uint64_t value;
+	} user_param[NUMIG_NR_USER_PARAMS];
 };
 
 _Static_assert(sizeof(struct numig_mailbox) <= NUMIG_MAILBOX_SIZE, "mailbox fits its page");

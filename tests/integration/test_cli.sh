@@ -24,6 +24,13 @@ check "--timeout garbage" 2 '--timeout' -- run --timeout 5parsecs
 check "--migrate bad pattern" 2 '--migrate' -- run --migrate pattern=sideways
 check "--migrate to a missing node" 2 'pattern=to:3' -- run --nodes 2 --migrate pattern=to:3
 check "--host-nodes reversed range" 2 '--host-nodes' -- run --host-nodes 3-1
+# Errors that point to the fix (issue 11).
+check "--migrate 100/s suggests rate=100/s" 2 'did you mean rate=100/s\?' -- run --migrate 100/s
+check "--migrate random suggests pattern=random" 2 'did you mean pattern=random\?' -- run --migrate random
+check "--mem 256 says bytes and suggests 256M" 2 'without a unit is in bytes \(256 bytes\).*did you mean 256M\?' -- run --mem 256
+check "--ws 32 suggests 32M" 2 'did you mean 32M\?' -- run --ws 32
+check "--help shows --host-nodes all" 0 'numactl syntax \(0-1,3, all' -- --help
+check "--help shows --param" 0 '--param NAME=VALUE' -- --help
 check "--migrate-batch 65" 2 '--migrate-batch' -- run --migrate-batch 65
 check "--inject unknown" 2 'unknown fault' -- run --inject flip-everything
 check "unknown guest name" 2 "unknown guest 'nosuch'" -- run --guest nosuch

@@ -26,6 +26,9 @@ hello_ids() { # vcpus: every id reported exactly once
 hello_ids 1
 hello_ids 2
 hello_ids 8
+check "--host-nodes all (numactl syntax, through libnuma)" 0 'result: ok' -- run --guest hello --nodes 2 --host-nodes all --quiet
+check "--host-nodes naming a missing node names it" 2 "host node 63 does not exist" -- run --host-nodes 63
+check "--host-nodes garbage quotes libnuma and the syntax" 2 "not a node list .*numactl syntax" -- run --host-nodes x
 check "more vCPUs than host CPUs (16)" 0 'result: ok' -- run --guest hello --vcpus 16 --quiet
 check "triple fault: exit 4, names vCPU and RIP" 4 'vCPU 0: triple fault.*RIP 0x[0-9a-f]+' -- run --guest "$build/guests/triple.elf" --vcpus 2
 check "#UD reported with vector and RIP" 4 'vCPU 0: guest exception #UD invalid opcode \(vector 6\) at RIP 0x8' -- run --guest "$build/guests/ud.elf"

@@ -5,6 +5,7 @@
 #define TAP_MAIN
 #include "harness.h"
 #include "vmm/cli/domxml.h"
+#include "vmm/vm/place.h"
 
 #include <libvirt/libvirt.h>
 #include <numa.h>
@@ -82,9 +83,9 @@ static void test_modes(void)
 	   "three vcpupins, emulatorpin ignored (%s)", e.msg);
 	OK(t.cell[0].vcpus == 3 && t.cell[1].vcpus == 12, "libvirt's cpus syntax: '0-1,^1,1' is {0,1}, '2-3' is {2,3}");
 	for (int m = 0; m < 4; m++)
-		OK(dom_mode_of(dom_mode_name(m)) == m, "mode %d round-trips through its libvirt name '%s'", m,
-		   dom_mode_name(m));
-	OK(dom_mode_of("bind") == -1 && !strcmp(dom_mode_name(7), "none"), "numactl's 'bind' is not a libvirt mode");
+		OK(place_mode_of(place_mode_name(m)) == m, "mode %d round-trips through its libvirt name '%s'", m,
+		   place_mode_name(m));
+	OK(place_mode_of("bind") == -1 && !strcmp(place_mode_name(7), "none"), "numactl's 'bind' is not a libvirt mode");
 }
 
 static void test_broken(void)
@@ -117,7 +118,7 @@ static void test_broken(void)
 	   "a nodeset naming a node this host lacks: %s", e.msg);
 	/* An external entity is never loaded: the file is hostile. */
 	memset(&e, 0, sizeof(e));
-	if (parse("broken/entity.xml", &e) == 0)
+	if (parse("hostile-entity.xml", &e) == 0)
 		OK(!strstr(t.name, "root:"), "an external entity is not expanded (name '%s')", t.name);
 	else
 		OK(e.code == NUMIG_EXIT_USAGE, "an external entity is refused (%s)", e.msg);

@@ -3,6 +3,7 @@
 #define TAP_MAIN
 #include "harness.h"
 #include "vmm/cli/parse.h"
+#include <numig/abi.h>
 
 #include <inttypes.h>
 #include <string.h>
@@ -76,28 +77,6 @@ static void range_bad(const char *s, uint64_t min, uint64_t max, const char *nee
 	rc = parse_u64_range(s, min, max, &v, "vcpus", err, sizeof(err));
 	OK(rc == -1 && v == SENTINEL && strstr(err, "vcpus") && strstr(err, needle),
 	   "parse_u64_range('%s') fails naming vcpus and \"%s\" (msg: %s)", s, needle, err);
-}
-
-static void nodes_ok(const char *s, uint64_t want)
-{
-	uint64_t m = SENTINEL;
-	int rc;
-
-	err[0] = '\0';
-	rc = parse_nodelist(s, &m, err, sizeof(err));
-	OK(rc == 0 && m == want, "parse_nodelist('%s') = %#" PRIx64 " (got %#" PRIx64 " %s)",
-	   s, want, m, err);
-}
-
-static void nodes_bad(const char *s, const char *needle)
-{
-	uint64_t m = SENTINEL;
-	int rc;
-
-	err[0] = '\0';
-	rc = parse_nodelist(s, &m, err, sizeof(err));
-	OK(rc == -1 && m == SENTINEL && strstr(err, needle),
-	   "parse_nodelist('%s') fails mentioning \"%s\" (msg: %s)", s, needle, err);
 }
 
 static void mig_ok(const char *s, double rate, enum sched_pattern pat, int node)
@@ -253,36 +232,6 @@ static void test_range(void)
 	}
 }
 
-static void test_nodelist(void)
-{
-	nodes_ok("0", 0x1);
-	nodes_ok("3", 0x8);
-	nodes_ok("0-3", 0xf);
-	nodes_ok("0-1,3", 0xb);
-	nodes_ok("2-2", 0x4);
-	nodes_ok("5,1", 0x22);
-	nodes_ok("0-2,1-3", 0xf);
-	nodes_ok("63", UINT64_C(1) << 63);
-	nodes_ok("0-63", UINT64_MAX);
-	nodes_ok("00,01", 0x3);
-
-	nodes_bad("", "empty value");
-	nodes_bad("3-1", "reversed range 3-1");
-	nodes_bad("64", "node 64 out of range (0-63)");
-	nodes_bad("0-64", "node 64 out of range");
-	nodes_bad("99999999999999999999999", "out of range");
-	nodes_bad("0,,1", "empty element");
-	nodes_bad(",0", "empty element");
-	nodes_bad("0,", "empty element");
-	nodes_bad("0-", "empty element");
-	nodes_bad("-1", "expected a node number at '-1'");
-	nodes_bad("all", "expected a node number at 'all'");
-	nodes_bad("1-x", "expected a node number at 'x'");
-	nodes_bad("1x", "unexpected 'x'");
-	nodes_bad("1-2-3", "unexpected '-3'");
-	nodes_bad("1 ,2", "unexpected ' ,2'");
-}
-
 static void test_migrate(void)
 {
 	mig_ok("", 100.0, SCHED_PINGPONG, -1);
@@ -326,8 +275,49 @@ static void test_migrate(void)
 	mig_bad("rate=1,,pattern=random", "empty element");
 	mig_bad("rate=1,", "empty element");
 	mig_bad(",rate=1", "empty element");
+	/* A bare value gets the key it needs (issue 11). */
+	mig_bad("100/s", "'100/s' is not key=value; did you mean rate=100/s?");
+	mig_bad("2.5", "did you mean rate=2.5?");
+	mig_bad("pingpong", "did you mean pattern=pingpong?");
+	mig_bad("to:1", "did you mean pattern=to:1?");
+	mig_bad("fast", "'fast' is not key=value (use rate=N/s, pattern=NAME)");
 	/* Errors after a good element must not leak partial results. */
 	mig_bad("rate=7,pattern=bogus", "unknown pattern 'bogus'");
+}
+
+static void param_bad(const char *s, const char *want)
+{
+	char msg[256] = "", name[NUMIG_PARAM_NAME_LEN] = "untouched";
+	uint64_t v = 77;
+
+	OK(parse_param(s, name, sizeof(name), &v, msg, sizeof(msg)) == -1 && strstr(msg, want) &&
+		      v == 77 && !strcmp(name, "untouched"),
+	      "param '%s' rejected with \"%s\" (got \"%s\")", s, want, msg);
+}
+
+static void test_param(void)
+{
+	char name[NUMIG_PARAM_NAME_LEN];
+	uint64_t v = 0;
+
+	OK(parse_param("passes=10", name, sizeof(name), &v, NULL, 0) == 0 && !strcmp(name, "passes") && v == 10,
+	      "passes=10");
+	OK(parse_param("a_1=0x1F", name, sizeof(name), &v, NULL, 0) == 0 && !strcmp(name, "a_1") && v == 0x1f,
+	      "hex value");
+	OK(parse_param("max=18446744073709551615", name, sizeof(name), &v, NULL, 0) == 0 && v == UINT64_MAX,
+	      "UINT64_MAX");
+	OK(parse_param("fifteen_chars_x=1", name, sizeof(name), &v, NULL, 0) == 0 && strlen(name) == 15,
+	      "a 15-character name");
+	param_bad("sixteen_chars_xy=1", "1 to 15 characters");
+	param_bad("=1", "1 to 15 characters");
+	param_bad("Mode=1", "names use a-z, 0-9 and _");
+	param_bad("a-b=1", "names use a-z, 0-9 and _");
+	param_bad("mode", "expected NAME=VALUE");
+	param_bad("mode=", "empty value");
+	param_bad("mode=-1", "expected a decimal integer");
+	param_bad("mode=18446744073709551616", "must be between");
+	param_bad("mode=0x10000000000000000", "too large hex");
+	param_bad("mode=0xg", "bad or too large hex");
 }
 
 int main(void)
@@ -335,7 +325,7 @@ int main(void)
 	test_size();
 	test_duration();
 	test_range();
-	test_nodelist();
 	test_migrate();
+	test_param();
 	return tap_done();
 }

@@ -102,9 +102,9 @@ static void test_full_report(void)
 	uint64_t fault[64] = { 0 }, migrate[20] = { 0 };
 	double t[50], v[50], t2[5] = { 0, 1, 2, 3, 4 }, v2[5] = { 1, 2, NAN, 4, 5 };
 	struct plot_hist h[] = {
-		{ "fault-resolve", fault, 64 },
-		{ "migrate<copy>&map", migrate, 20 },
-		{ "empty-phase", NULL, 0 },
+		{ "fault-resolve", fault, 64, 1100, 4000 },
+		{ "migrate<copy>&map", migrate, 20, 0, 0 },
+		{ "empty-phase", NULL, 0, 0, 0 },
 	};
 	struct plot_series s[] = {
 		{ "throughput", "Mops/s", t, v, 50 },
@@ -130,23 +130,28 @@ static void test_full_report(void)
 	if (!OK(doc != NULL, "report readable"))
 		return;
 	check_structure(doc, "report");
-	OK(count_str(doc, "class=\"panel\"") == 6, "one panel per histogram and series (%d)",
+	OK(count_str(doc, "class=\"panel\"") == 4, "one panel per histogram and series with data (%d)",
 	   count_str(doc, "class=\"panel\""));
 	OK(strstr(doc, ">fault-resolve<") && strstr(doc, "migrate&lt;copy&gt;&amp;map") &&
-		   strstr(doc, ">empty-phase<") && strstr(doc, ">throughput<") &&
-		   strstr(doc, ">gappy<") && strstr(doc, ">idle-series<"),
+		   strstr(doc, ">throughput<") && strstr(doc, ">gappy<"),
 	   "every panel name present (XML-escaped)");
+	OK(!strstr(doc, ">empty-phase<") && !strstr(doc, ">idle-series<"), "no empty panels (issue 11)");
+	OK(count_str(doc, "class=\"p50\"") == 1 && count_str(doc, "class=\"p99\"") == 1 &&
+		   strstr(doc, ">p50 1.1\xc2\xb5s<") && strstr(doc, ">p99 4\xc2\xb5s<"),
+	   "p50 and p99 marked and labelled on the histogram that has them");
 	OK(strstr(doc, "numig run: &quot;demo&quot; &lt;1&gt;") != NULL, "title escaped");
 	OK(!strstr(doc, "<copy>"), "raw markup from names never leaks");
-	OK(count_str(doc, "no samples") == 2, "empty histogram and empty series say no samples (%d)",
+	OK(count_str(doc, "no samples") == 0, "no 'no samples' panel when others have data (%d)",
 	   count_str(doc, "no samples"));
 	OK(strstr(doc, "(n=145)") != NULL, "histogram panel shows its total count");
 	OK(strstr(doc, "8ns") && strstr(doc, "1.02\xc2\xb5s") && strstr(doc, "524\xc2\xb5s"),
 	   "x axis labelled in ns and µs");
 	OK(strstr(doc, "[1.02\xc2\xb5s, 2.05\xc2\xb5s): 100") != NULL,
 	   "bar tooltip gives bucket range and count");
-	OK(strstr(doc, ">100<") && strstr(doc, ">160<"), "series y axis shows min 100 and max 160");
-	OK(strstr(doc, ">0s<") && strstr(doc, ">4.9s<"), "series x axis shows 0s and 4.9s");
+	OK(strstr(doc, ">50<") && strstr(doc, ">100<") && strstr(doc, ">200<"),
+	   "values 100..160: the y axis runs from 0 to 200 in steps of 50");
+	OK(strstr(doc, ">0s<") && strstr(doc, ">1s<") && strstr(doc, ">2s<") && strstr(doc, ">4s<"),
+	   "times 0..4.9 s: ticks every second from 0s");
 	OK(strstr(doc, "(Mops/s)") != NULL, "series unit shown");
 	/* throughput: one line; gappy: NaN splits it into two */
 	OK(count_str(doc, "<polyline") == 3, "NaN breaks a series into separate lines (%d polylines)",
@@ -162,14 +167,15 @@ static void test_edge_data(void)
 	double flat_t[3] = { 1, 2, 3 }, flat_v[3] = { 7, 7, 7 };
 	double huge_t[2] = { -1e308, 1e308 }, huge_v[2] = { -1e308, 1e308 };
 	uint64_t top[64] = { 0 };
-	struct plot_hist h[] = { { "top-bucket", top, 64 } };
+	struct plot_hist h[] = { { "top-bucket", top, 64, 0, 0 } };
 	struct plot_series s[] = {
 		{ "dense", "ns", t, v, 1000000 },
 		{ "single", "x", &one_t, &one_v, 1 },
 		{ "all-inf", NULL, &one_t, &inf_v, 1 },
 		{ "flat", NULL, flat_t, flat_v, 3 },
 		{ "huge", NULL, huge_t, huge_v, 2 },
-		{ "\x01" "ctl\xff" "bad", NULL, NULL, NULL, 3 },
+		{ "\x01" "ctl\xff" "bad", NULL, flat_t, flat_v, 3 },
+		{ "null-arrays", NULL, NULL, NULL, 3 },
 	};
 	char path[256], *doc;
 	size_t len, i;
@@ -181,7 +187,7 @@ static void test_edge_data(void)
 	}
 	v[500000] = 1e6; /* a single spike must survive decimation */
 	path_in(path, sizeof(path), "edge.svg");
-	OK(plot_write_svg(path, NULL, h, 1, s, 6, err, sizeof(err)) == 0, "edge report written (%s)",
+	OK(plot_write_svg(path, NULL, h, 1, s, 7, err, sizeof(err)) == 0, "edge report written (%s)",
 	   err);
 	doc = slurp(path, &len);
 	if (!OK(doc != NULL, "edge report readable"))
@@ -192,9 +198,10 @@ static void test_edge_data(void)
 	OK(strstr(doc, ",36 ") || strstr(doc, ",36\""),
 	   "spike reaches the top of the plot area (y=36)");
 	OK(strstr(doc, "<circle") != NULL, "single-point series drawn as a dot");
-	OK(count_str(doc, "no samples") == 2, "all-non-finite and NULL-array series say no samples");
-	OK(strstr(doc, ">flat<") && strstr(doc, ">7.35<") && strstr(doc, ">6.65<"),
-	   "flat series gets a padded y range");
+	OK(count_str(doc, "no samples") == 0 && !strstr(doc, ">all-inf<") && !strstr(doc, ">null-arrays<"),
+	   "all-non-finite and NULL-array series get no panel");
+	OK(strstr(doc, ">flat<") && strstr(doc, ">8<") && strstr(doc, ">6<"),
+	   "flat series at 7: y axis 0..8 with round ticks");
 	OK(strstr(doc, ">18446744073709551615<") != NULL,
 	   "UINT64_MAX count in bucket 63 handled");
 	OK(strstr(doc, " ctl?bad") != NULL, "control and invalid UTF-8 bytes replaced");
@@ -222,7 +229,7 @@ static void test_empty(void)
 
 static void test_errors(void)
 {
-	struct plot_hist h = { "x", NULL, 0 };
+	struct plot_hist h = { "x", NULL, 0, 0, 0 };
 	char path[256];
 	int rc;
 

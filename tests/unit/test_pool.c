@@ -331,8 +331,8 @@ static void test_bad_create(void)
 
 		memset(&e, 0, sizeof(e));
 		if (numa > 0 && numa <= 5)
-			OK(pool_create(&p, 1, 4 * MB, bad_host, 0, &e) == -1 && strstr(e.msg, "mbind") &&
-				   strstr(e.msg, "host node 5"),
+			OK(pool_create(&p, 1, 4 * MB, bad_host, 0, &e) == -1 && strstr(e.msg, "host node 5 does not exist") &&
+				   e.code == NUMIG_EXIT_USAGE,
 			   "host node 5 on a %d-node host rejected (%s)", numa, e.msg);
 		else
 			tap_skip("host node 5 rejected", "libnuma unusable or the host has node 5");
@@ -500,9 +500,18 @@ static void test_placement(void)
 	OK(pool_query_host_node(&p, p.node[0].frames[2].hva) == 1 &&
 	       pool_query_host_node(&p, p.node[0].frames[3].hva) == -1,
 	   "pool_query_host_node: present frame -> its node; zero-page frame -> -1");
-	p.node[0].host_node = 1;
+	OK(pl.on_node[0] == 3 && pl.on_node[1] == 1, "per host node: 3 on node 0, 1 on node 1 (%u, %u)", pl.on_node[0],
+	   pl.on_node[1]);
+	p.node[0].host_mask = 2;
 	OK(pool_measure_placement(&p, 0, &pl) == 0 && pl.measured == 0 && pl.misplaced == 3,
 	   "asked for host node 1: the 3 frames on node 0 are misplaced (%u)", pl.misplaced);
+	p.node[0].host_mask = 3;
+	OK(pool_measure_placement(&p, 0, &pl) == 0 && pl.misplaced == 0, "asked for nodes 0-1: nothing misplaced");
+	p.node[0].host_mask = 2;
+	p.node[0].policy = POOL_PREFERRED;
+	OK(pool_measure_placement(&p, 0, &pl) == 0 && pl.misplaced == 0,
+	   "preferred node 1: frames elsewhere are the policy's overflow, not misplaced");
+	p.node[0].policy = POOL_BIND;
 	fake_fail = 1;
 	OK(pool_measure_placement(&p, 0, &pl) == 0 && pl.unknown == 8 && pl.present == 0 && pl.measured == -1,
 	   "a failing query: 8 unknown, nothing measured, never guessed (%u)", pl.unknown);

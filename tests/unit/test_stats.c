@@ -1,6 +1,7 @@
 /* Unit tests for mmu/stats.c: exact aggregates, nearest-rank percentiles,
- * drop policy, histogram bucketing, double helpers, and concurrent adds
- * (also meant to run under -fsanitize=thread). */
+ * drop policy, histogram bucketing, the clock, and concurrent adds (also
+ * meant to run under -fsanitize=thread). The bench's own statistics are
+ * tested in test_bench_stats.c. */
 #define TAP_MAIN
 #include "harness.h"
 #include "mmu/stats.h"
@@ -166,43 +167,6 @@ static void test_histogram(void)
 	lat_rec_free(&r);
 }
 
-static void test_doubles(void)
-{
-	double odd[] = { 5, 1, 3 };
-	double even[] = { 4, 1, 3, 2 };
-	double one[] = { 7.5 };
-	double with_nan[] = { NAN, 2, -1, NAN, 9 };
-	double all_nan[] = { NAN, NAN };
-	double big[] = { 1e308, 1.5e308 };
-	double mn, mx;
-
-	OK(median_double(odd, 3) == 3.0, "median of {5,1,3} = 3");
-	OK(odd[0] == 1 && odd[1] == 3 && odd[2] == 5, "median sorts in place");
-	OK(median_double(even, 4) == 2.5, "median of {4,1,3,2} = 2.5");
-	OK(median_double(one, 1) == 7.5, "median of one value");
-	OK(isnan(median_double(one, 0)), "median of n=0 is NaN");
-	OK(median_double(big, 2) == 1.25e308, "median of two huge values does not overflow");
-	median_double(with_nan, 5);
-	OK(with_nan[0] == -1 && with_nan[1] == 2 && with_nan[2] == 9 && isnan(with_nan[3]) &&
-		   isnan(with_nan[4]),
-	   "NaNs sort last");
-
-	minmax_double(even, 4, &mn, &mx);
-	OK(mn == 1 && mx == 4, "minmax {1,2,3,4}");
-	{
-		double v[] = { NAN, 2, -1, NAN, 9 };
-		minmax_double(v, 5, &mn, &mx);
-		OK(mn == -1 && mx == 9, "minmax ignores NaN");
-	}
-	minmax_double(all_nan, 2, &mn, &mx);
-	OK(isnan(mn) && isnan(mx), "minmax of all-NaN is NaN");
-	minmax_double(NULL, 0, &mn, &mx);
-	OK(isnan(mn) && isnan(mx), "minmax of n=0 is NaN");
-	mx = 0;
-	minmax_double(odd, 3, NULL, &mx);
-	OK(mx == 5, "minmax accepts a NULL min pointer");
-}
-
 static void test_now(void)
 {
 	struct timespec ms = { 0, 2000000 };
@@ -316,7 +280,6 @@ int main(void)
 	test_percentiles();
 	test_drop();
 	test_histogram();
-	test_doubles();
 	test_now();
 	test_threads();
 	return tap_done();

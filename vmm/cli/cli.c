@@ -4,13 +4,16 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "domain.h"
 #include "parse.h"
+#include "vmm/vm/place.h"
 #include "mmu/migrate.h" /* MIG_BATCH_MAX */
 #include "mmu/pool.h"    /* POOL_MAX_NODES */
 
@@ -19,6 +22,7 @@ enum {
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
+	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
 };
 
 static const struct option options[] = {
@@ -34,6 +38,9 @@ static const struct option options[] = {
 	{ "ws", required_argument, NULL, OPT_WS },
 	{ "hugetlb", no_argument, NULL, OPT_HUGETLB },
 	{ "host-nodes", required_argument, NULL, OPT_HOST_NODES },
+	{ "numatune", required_argument, NULL, OPT_NUMATUNE },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "domain-xml", required_argument, NULL, OPT_DOMAIN_XML },
 	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
 	{ "hint-migrate", no_argument, NULL, OPT_HINT_MIGRATE },
 	{ "no-hint-migrate", no_argument, NULL, OPT_NO_HINT_MIGRATE },
@@ -52,6 +59,8 @@ static const struct option options[] = {
 	{ "allow-unsafe-host", no_argument, NULL, OPT_UNSAFE_HOST },
 	{ "stop-the-world", no_argument, NULL, OPT_STW },
 	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
+	{ "param", required_argument, NULL, OPT_PARAM },
+	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -69,7 +78,16 @@ void cli_usage(FILE *f)
 		"  --nodes N               guest NUMA nodes, 1..64; vCPUs and memory spread over them [1]\n"
 		"  --mem SIZE              guest memory for the working-set nodes, all nodes (K/M/G) [256M]\n"
 		"  --ws SIZE               working set: 2 MiB pages the guest uses and numig migrates [64M]\n"
-		"  --host-nodes LIST       host nodes to place guest nodes on, numactl syntax (0-1,3) [all]\n"
+		"  --host-nodes LIST       host nodes for the guest nodes, numactl syntax (0-1,3, all, !2): guest\n"
+		"                          node g on the (g mod n)-th of them (interleave: on all of them) [all]\n"
+		"  --host-nodes G=LIST     guest node G on exactly these host nodes (repeatable)\n"
+		"  --numatune MODE         strict, preferred, interleave or restrictive (libvirt's words;\n"
+		"                          restrictive binds like strict here) [strict]\n"
+		"  --numatune G=MODE       the mode of guest node G (repeatable)\n"
+		"  --pin node|none|LIST    vCPU threads: spread over the CPUs of their node's host nodes, no\n"
+		"                          pinning, or vCPU i on the i-th CPU of LIST (0-3,8) [node]\n"
+		"  --domain-xml FILE       topology from a libvirt domain XML (virsh dumpxml): vcpu, memory,\n"
+		"                          cells, numatune, vcpupin, hugepages; options given override it\n"
 		"  --hugetlb               back guest nodes with hugetlb 2 MiB pages instead of THP\n"
 		"  --duration TIME         ask the guest to finish after TIME (ns/us/ms/s) [2s]\n"
 		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4 [60s]\n"
@@ -91,16 +109,21 @@ void cli_usage(FILE *f)
 		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
 		"  --sweep-every N         integrity: passes between fill-pattern sweeps [256]\n"
 		"  --write-pct N           hammer: percentage of writes [50]\n"
+		"  --param NAME=VALUE      a parameter for your own guest, read with numig_param(\"NAME\", default);\n"
+		"                          NAME is a-z, 0-9, _ (up to 15), VALUE decimal or 0x hex; up to 8\n"
 		"output\n"
 		"  --json                  JSON report on stdout (schema: docs/measurements.md)\n"
 		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
 		"  --sample TIME           time-series interval [100ms]\n"
 		"  --quiet                 no guest console output\n"
+		"  --tap                   kselftest-friendly: TAP version 13, plan 1..1, one test point, the report\n"
+		"                          as '# ' lines; exit 0 pass, 1 fail, 4 skip (no KVM, unsafe host)\n"
 		"  --allow-unsafe-host     migrate on a shadow-paging host whose kernel version lacks the\n"
 		"                          2026 shadow-MMU fixes (only if they are backported)\n"
 		"\n"
 		"exit codes: 0 ok, 1 integrity failure, 2 usage error, 3 environment (no /dev/kvm, missing\n"
-		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error\n");
+		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error;\n"
+		"with --tap, kselftest's: 0 pass, 1 fail (any failure), 4 skip (environment)\n");
 }
 
 static int need(int rc, struct nerr *e, const char *opt, const char *msg)
@@ -131,6 +154,77 @@ void cli_defaults(struct run_config *c)
 	c->sample_ns = 100ull * 1000000ull;
 }
 
+/* --host-nodes LIST|G=LIST and --numatune MODE|G=MODE. The lists are kept
+ * as text: libnuma checks them against the host when the guest is placed. */
+static int parse_node_setting(int opt, const char *arg, struct run_config *c, struct nerr *e)
+{
+	const char *opt_name = opt == OPT_HOST_NODES ? "--host-nodes" : "--numatune";
+	const char *eq = strchr(arg, '='), *value = eq ? eq + 1 : arg;
+	char err[256] = "", node[8];
+	uint64_t g = 0;
+	int mode = 0;
+
+	if (eq) {
+		if (eq - arg >= (ptrdiff_t)sizeof(node) || eq == arg)
+			return nerr_set(e, NUMIG_EXIT_USAGE, "%s: expected G=%s with a guest node G", opt_name,
+					opt == OPT_HOST_NODES ? "LIST" : "MODE");
+		memcpy(node, arg, (size_t)(eq - arg));
+		node[eq - arg] = 0;
+		if (need(parse_u64_range(node, 0, POOL_MAX_NODES - 1, &g, "guest node", err, sizeof(err)), e, opt_name, err))
+			return -1;
+	}
+	if (opt == OPT_NUMATUNE) {
+		mode = place_mode_of(value);
+		if (mode < 0)
+			return nerr_set(e, NUMIG_EXIT_USAGE,
+					"--numatune: unknown mode '%.32s' (strict, preferred, interleave, restrictive)", value);
+		if (!eq) {
+			c->topo.mode = mode;
+		} else {
+			c->topo.node_mode[g] = mode;
+			c->topo.node_has_mode |= 1ull << g;
+		}
+		return 0;
+	}
+	if (!*value || strlen(value) >= NODELIST_LEN)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes: %s node list", *value ? "too long a" : "an empty");
+	snprintf(eq ? c->topo.node_nodes[g] : c->topo.host_nodes, NODELIST_LEN, "%s", value);
+	return 0;
+}
+
+/* Guest memory comes in 2 MiB pages: a bare number is bytes, which is
+ * almost never what was meant. */
+static int parse_guest_size(const char *arg, uint64_t *out, const char *opt, struct nerr *e)
+{
+	char err[256] = "";
+
+	if (need(parse_size(arg, out, err, sizeof(err)), e, opt, err))
+		return -1;
+	if (arg[strspn(arg, "0123456789")] == '\0' && *out % (2ull << 20))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"%s %.32s: a size without a unit is in bytes (%.32s bytes), not a multiple of 2 MiB; "
+				"did you mean %.32sM?",
+				opt, arg, arg, arg);
+	return 0;
+}
+
+static int add_param(struct run_config *c, const char *arg, struct nerr *e)
+{
+	char err[256] = "", name[NUMIG_PARAM_NAME_LEN];
+	uint64_t v;
+
+	if (need(parse_param(arg, name, sizeof(name), &v, err, sizeof(err)), e, "--param", err))
+		return -1;
+	for (int i = 0; i < c->nr_user_params; i++)
+		if (!strcmp(c->user_params[i].name, name))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--param: '%s' is given twice", name);
+	if (c->nr_user_params == NUMIG_NR_USER_PARAMS)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--param: at most %d parameters", NUMIG_NR_USER_PARAMS);
+	memcpy(c->user_params[c->nr_user_params].name, name, sizeof(name));
+	c->user_params[c->nr_user_params++].value = v;
+	return 0;
+}
+
 static int parse_option(int opt, const char *arg, struct run_config *c, enum cli_action *action, struct nerr *e)
 {
 	char err[256] = "";
@@ -152,9 +246,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->mmu.nr_nodes = (int)v;
 		return 0;
 	case OPT_MEM:
-		return need(parse_size(arg, &c->mem_bytes, err, sizeof(err)), e, "--mem", err);
+		return parse_guest_size(arg, &c->mem_bytes, "--mem", e);
 	case OPT_WS:
-		return need(parse_size(arg, &c->ws_bytes, err, sizeof(err)), e, "--ws", err);
+		return parse_guest_size(arg, &c->ws_bytes, "--ws", e);
 	case OPT_GUEST:
 		c->guest = arg;
 		return 0;
@@ -186,7 +280,17 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->mmu.hugetlb = 1;
 		return 0;
 	case OPT_HOST_NODES:
-		return need(parse_nodelist(arg, &c->host_nodes_mask, err, sizeof(err)), e, "--host-nodes", err);
+	case OPT_NUMATUNE:
+		return parse_node_setting(opt, arg, c, e);
+	case OPT_PIN:
+		c->topo.pin = !strcmp(arg, "node") ? PIN_NODE : !strcmp(arg, "none") ? PIN_NONE : PIN_LIST;
+		if (c->topo.pin == PIN_LIST &&
+		    snprintf(c->topo.pin_cpus, sizeof(c->topo.pin_cpus), "%s", arg) >= (int)sizeof(c->topo.pin_cpus))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--pin: CPU list too long");
+		return 0;
+	case OPT_DOMAIN_XML:
+		c->domain_xml = arg;
+		return 0;
 	case OPT_NO_GUARD:
 		c->mmu.guard = 0;
 		return 0;
@@ -236,6 +340,11 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 			return -1;
 		c->mmu.migrate_batch = (uint32_t)v;
 		return 0;
+	case OPT_PARAM:
+		return add_param(c, arg, e);
+	case OPT_TAP:
+		c->tap = 1;
+		return 0;
 	case OPT_HELP:
 		*action = CLI_HELP;
 		return 0;
@@ -256,8 +365,12 @@ static int check_config(struct run_config *c, struct nerr *e)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem must be a non-zero multiple of 2 MiB");
 	if (c->ws_bytes % (2ull << 20))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--ws must be a multiple of 2 MiB");
+	for (int g = c->mmu.nr_nodes; g < POOL_MAX_NODES; g++)
+		if (c->topo.node_nodes[g][0] || (c->topo.node_has_mode & (1ull << g)))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "guest node %d in --host-nodes/--numatune: the guest has %d node%s",
+					g, c->mmu.nr_nodes, c->mmu.nr_nodes == 1 ? "" : "s");
 	per_node = c->mem_bytes / (uint64_t)c->mmu.nr_nodes;
-	if (per_node < (2ull << 20) || per_node % (2ull << 20))
+	if (!c->topo.has_cells && (per_node < (2ull << 20) || per_node % (2ull << 20)))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--mem %llu MiB does not split into whole 2 MiB frames over %d nodes",
 				(unsigned long long)(c->mem_bytes >> 20), c->mmu.nr_nodes);
 	if (c->ws_bytes > c->mem_bytes)
@@ -270,12 +383,15 @@ static int check_config(struct run_config *c, struct nerr *e)
 				c->mmu.migrate.to_node, c->mmu.nr_nodes);
 	if (c->timeout_ns == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+	if (c->tap && c->json)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--tap and --json both want stdout: choose one");
 	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *action, struct nerr *e)
 {
 	int opt, first = 1;
+	unsigned given = 0;
 
 	cli_defaults(cfg);
 	*action = CLI_RUN;
@@ -297,6 +413,9 @@ int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *ac
 		}
 		if (parse_option(opt, optarg, cfg, action, e))
 			return -1;
+		given |= opt == OPT_VCPUS ? GIVEN_VCPUS : opt == OPT_NODES ? GIVEN_NODES : opt == OPT_MEM ? GIVEN_MEM
+			: opt == OPT_HOST_NODES ? GIVEN_HOST_NODES : opt == OPT_NUMATUNE ? GIVEN_NUMATUNE
+			: opt == OPT_PIN ? GIVEN_PIN : 0;
 	}
 	if (optind < argc)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "unexpected argument '%.64s'", argv[optind]);
@@ -304,6 +423,8 @@ int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *ac
 		return 0;
 	if (first != 2)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "no command (try: numig run --help)");
+	if (cfg->domain_xml && domain_apply(cfg, given, e))
+		return -1;
 	return check_config(cfg, e);
 }
 

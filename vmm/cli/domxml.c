@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "domxml.h"
 
+#include "vmm/vm/place.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
@@ -12,28 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const mode_names[] = {
-	[VIR_DOMAIN_NUMATUNE_MEM_STRICT] = "strict",
-	[VIR_DOMAIN_NUMATUNE_MEM_PREFERRED] = "preferred",
-	[VIR_DOMAIN_NUMATUNE_MEM_INTERLEAVE] = "interleave",
-	[VIR_DOMAIN_NUMATUNE_MEM_RESTRICTIVE] = "restrictive",
-};
-
-const char *dom_mode_name(int mode)
-{
-	if (mode < 0 || mode >= (int)(sizeof(mode_names) / sizeof(mode_names[0])))
-		return "none";
-	return mode_names[mode];
-}
-
-int dom_mode_of(const char *name)
-{
-	for (int i = 0; i < (int)(sizeof(mode_names) / sizeof(mode_names[0])); i++)
-		if (name && !strcmp(name, mode_names[i]))
-			return i;
-	return -1;
-}
 
 /* Parsing state: the file's name for messages and the error sink. */
 struct ctx {
@@ -217,7 +197,7 @@ static int mode_attr(struct ctx *c, xmlNode *n, int *mode)
 		*mode = err ? -1 : VIR_DOMAIN_NUMATUNE_MEM_STRICT; /* libvirt's default */
 		return err ? -1 : 0;
 	}
-	*mode = dom_mode_of(m);
+	*mode = place_mode_of(m);
 	if (*mode < 0)
 		return bad(c, n, "unknown mode (strict, preferred, interleave or restrictive): ", m);
 	return 0;

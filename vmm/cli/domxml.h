@@ -60,9 +60,4 @@ int domxml_read(const char *path, struct dom_topology *t, struct nerr *e);
  * numactl's syntax); an error names the element and its line. */
 int domxml_check_host(const struct dom_topology *t, const char *name, struct nerr *e);
 
-/* libvirt's name of a numatune mode ("strict", ...), or "none". */
-const char *dom_mode_name(int mode);
-/* The mode for a libvirt name, or -1. */
-int dom_mode_of(const char *name);
-
 #endif

@@ -75,6 +75,24 @@ static size_t scan_u64(const char *p, uint64_t *val, bool *overflow)
 	return n;
 }
 
+/* How every value starts: refused when empty, or when negative unless
+ * `minus_ok` (the caller then refuses it in its own words); quoted into q
+ * for the messages. Returns 0 or -1 with the message in err. */
+static int value_start(const char *s, const char *what, bool minus_ok, char q[SHOWN_MAX], char *err,
+		       size_t errlen)
+{
+	if (!s || !*s) {
+		text_set_err(err, errlen, "invalid %s '': empty value", what);
+		return -1;
+	}
+	shown(q, s, strlen(s));
+	if (!minus_ok && s[0] == '-') {
+		text_set_err(err, errlen, "invalid %s '%s': must not be negative", what, q);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- sizes -------------------------------------------------------------- */
 
 /* Binary shift for a size suffix ("", "B", "K", "KB", "KiB", ...), or -1. */
@@ -102,15 +120,8 @@ int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
 	size_t n;
 	int shift;
 
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid size '': empty value");
+	if (value_start(s, "size", false, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
-	if (s[0] == '-') {
-		text_set_err(err, errlen, "invalid size '%s': must not be negative", q);
-		return -1;
-	}
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0) {
 		text_set_err(err, errlen, "invalid size '%s': expected a decimal number (e.g. 4096, 64M, 2MiB)", q);
@@ -161,15 +172,8 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 	size_t n_int, n_frac = 0, i;
 	bool overflow;
 
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid duration '': empty value");
+	if (value_start(s, "duration", false, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
-	if (s[0] == '-') {
-		text_set_err(err, errlen, "invalid duration '%s': must not be negative", q);
-		return -1;
-	}
 	n_int = scan_u64(s, &ip, &overflow);
 	p = s + n_int;
 	if (*p == '.') {
@@ -221,11 +225,8 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 
 	if (!what)
 		what = "value";
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid %s '': empty value", what);
+	if (value_start(s, what, true, q, err, errlen))
 		return -1;
-	}
-	shown(q, s, strlen(s));
 	n = scan_u64(s, &v, &overflow);
 	if (n == 0 || s[n] != '\0') {
 		text_set_err(err, errlen, "invalid %s '%s': expected a decimal integer", what, q);
@@ -237,76 +238,6 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		return -1;
 	}
 	*out = v;
-	return 0;
-}
-
-/* ---- node lists --------------------------------------------------------- */
-
-/* One node number at *pp (advanced past it). Returns 0 or -1 with message. */
-static int scan_node(const char **pp, const char *q, unsigned *node, char *err, size_t errlen)
-{
-	char at[SHOWN_MAX];
-	const char *p = *pp;
-	uint64_t v;
-	bool overflow;
-	size_t n;
-
-	n = scan_u64(p, &v, &overflow);
-	if (n == 0) {
-		if (*p == ',' || *p == '\0')
-			text_set_err(err, errlen, "invalid node list '%s': empty element", q);
-		else
-			text_set_err(err, errlen, "invalid node list '%s': expected a node number at '%s'", q,
-				shown(at, p, strlen(p)));
-		return -1;
-	}
-	if (overflow || v > PARSE_MAX_NODE) {
-		text_set_err(err, errlen, "invalid node list '%s': node %s out of range (0-%d)", q,
-			shown(at, p, n), PARSE_MAX_NODE);
-		return -1;
-	}
-	*node = (unsigned)v;
-	*pp = p + n;
-	return 0;
-}
-
-int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen)
-{
-	char q[SHOWN_MAX], at[SHOWN_MAX];
-	const char *p = s;
-	uint64_t m = 0;
-	unsigned lo, hi, i;
-
-	if (!s || !*s) {
-		text_set_err(err, errlen, "invalid node list '': empty value");
-		return -1;
-	}
-	shown(q, s, strlen(s));
-	for (;;) {
-		if (scan_node(&p, q, &lo, err, errlen) < 0)
-			return -1;
-		hi = lo;
-		if (*p == '-') {
-			p++;
-			if (scan_node(&p, q, &hi, err, errlen) < 0)
-				return -1;
-			if (hi < lo) {
-				text_set_err(err, errlen, "invalid node list '%s': reversed range %u-%u", q, lo, hi);
-				return -1;
-			}
-		}
-		for (i = lo; i <= hi; i++)
-			m |= UINT64_C(1) << i;
-		if (*p == '\0')
-			break;
-		if (*p != ',') {
-			text_set_err(err, errlen, "invalid node list '%s': unexpected '%s'", q,
-				shown(at, p, strlen(p)));
-			return -1;
-		}
-		p++;
-	}
-	*mask = m;
 	return 0;
 }
 
@@ -432,8 +363,18 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 			return -1;
 		}
 		if (!eq) {
-			text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value", q,
-				shown(k, p, elen));
+			double r;
+			struct migrate_spec pat;
+			const char *hint = scan_rate(p, elen, &r)					  ? "rate="
+					   : parse_pattern(p, elen, q, &pat, NULL, 0) == 0 ? "pattern="
+											   : NULL;
+
+			if (hint)
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value; did you mean %s%s?",
+					q, shown(k, p, elen), hint, k);
+			else
+				text_set_err(err, errlen, "invalid migrate spec '%s': '%s' is not key=value (use rate=N/s, pattern=NAME)",
+					q, shown(k, p, elen));
 			return -1;
 		}
 		if (word_eq(p, klen, "rate"))
@@ -467,5 +408,56 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 		}
 	}
 	*out = spec;
+	return 0;
+}
+
+/* ---- guest parameters --------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+	c = lower(c);
+	return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen)
+{
+	char q[SHOWN_MAX];
+	const char *eq = s ? strchr(s, '=') : NULL, *v;
+	size_t n, i;
+	uint64_t x = 0;
+
+	shown(q, s ? s : "", s ? strlen(s) : 0);
+	if (!eq) {
+		text_set_err(err, errlen, "invalid parameter '%s': expected NAME=VALUE (e.g. passes=10)", q);
+		return -1;
+	}
+	n = (size_t)(eq - s);
+	if (n == 0 || n >= name_len) {
+		text_set_err(err, errlen, "invalid parameter '%s': the name must have 1 to %zu characters", q,
+			name_len - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!(is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_')) {
+			text_set_err(err, errlen, "invalid parameter '%s': names use a-z, 0-9 and _", q);
+			return -1;
+		}
+	v = eq + 1;
+	if (v[0] == '0' && lower(v[1]) == 'x' && v[2]) {
+		for (i = 2; v[i]; i++) {
+			int d = hex_digit(v[i]);
+
+			if (d < 0 || x >> 60) {
+				text_set_err(err, errlen, "invalid parameter '%s': bad or too large hex value", q);
+				return -1;
+			}
+			x = x << 4 | (uint64_t)d;
+		}
+	} else if (parse_u64_range(v, 0, UINT64_MAX, &x, "parameter value", err, errlen)) {
+		return -1;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	*value = x;
 	return 0;
 }

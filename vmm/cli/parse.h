@@ -1,4 +1,4 @@
-/* Parsers for numig's command-line values (sizes, durations, node lists,
+/* Parsers for numig's command-line values (sizes, durations,
  * migration specs).
  *
  * Every parser returns 0 on success or -1 on failure; on failure it writes a
@@ -31,11 +31,9 @@ int parse_duration_ns(const char *s, uint64_t *out_ns, char *err, size_t errlen)
 int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		    const char *what, char *err, size_t errlen);
 
-/* numactl-style node list: "0", "0-3", "0-1,3". Nodes are 0..63; bit n of
- * *mask is set for node n. Overlapping elements are allowed (their union is
- * taken); reversed ranges ("3-1") and empty elements ("0,,1") are not. */
+/* Guest nodes are 0..63 (to:NODE in a migrate spec). Host node lists are
+ * parsed by libnuma (numa_parse_nodestring), numactl's own syntax. */
 #define PARSE_MAX_NODE 63
-int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen);
 
 #define MIGRATE_DEFAULT_RATE 100.0
 #define MIGRATE_MAX_RATE 1e7
@@ -48,5 +46,9 @@ int parse_nodelist(const char *s, uint64_t *mask, char *err, size_t errlen);
 /* Fills the scheduler's struct migrate_spec (mmu/policy.h) directly;
  * to_node is -1 unless pattern=to:NODE. */
 int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_t errlen);
+
+/* --param NAME=VALUE for a guest (numig_param()): NAME is 1..15 of
+ * [a-z0-9_], VALUE a decimal integer (or 0x hex). */
+int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen);
 
 #endif

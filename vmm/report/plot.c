@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #define SVG_W 960
-#define TITLE_H 44
+#define TITLE_H 64
 #define PANEL_H 220
 /* Plot area inside a panel, relative to the panel's top-left corner. */
 #define PLOT_L 80
@@ -27,6 +27,7 @@
 #define PLOT_H (PLOT_B - PLOT_T)
 #define MIN_HIST_BARS 4  /* widen tiny ranges so one bar is not the whole panel */
 #define MAX_X_LABELS 10
+#define MAX_TICKS 8
 
 
 
@@ -130,6 +131,38 @@ static uint64_t bucket(const struct plot_hist *h, int i)
 	return i < h->nbuckets ? h->buckets[i] : 0;
 }
 
+/* A percentile as a dashed line at its place on the log2 axis, labelled. */
+static void hist_marker(FILE *f, double ns, int lo, int nb, const char *what, const char *color, int label_y)
+{
+	char v[32], label[64];
+	double pos;
+	int x;
+
+	if (!(ns > 0) || !isfinite(ns))
+		return;
+	pos = (log2(ns < 1 ? 1 : ns) - lo) / nb;
+	pos = pos < 0 ? 0 : pos > 1 ? 1 : pos;
+	x = PLOT_L + (int)(pos * PLOT_W + 0.5);
+	fmt_ns(v, sizeof(v), ns);
+	snprintf(label, sizeof(label), "%s %s", what, v);
+	fprintf(f, "<path class=\"%s\" d=\"M%d %dV%d\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n",
+		what, x, PLOT_T, PLOT_B, color);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\" font-weight=\"bold\">", x > PLOT_R - 90 ? x - 4 : x + 4,
+		label_y, x > PLOT_R - 90 ? "end" : "start", color);
+	put_text(f, label);
+	fputs("</text>\n", f);
+}
+
+static bool hist_has_data(const struct plot_hist *h)
+{
+	int nmax = h->buckets && h->nbuckets > 0 ? (h->nbuckets < 64 ? h->nbuckets : 64) : 0;
+
+	for (int i = 0; i < nmax; i++)
+		if (h->buckets[i])
+			return true;
+	return false;
+}
+
 static void hist_panel(FILE *f, int idx, const struct plot_hist *h)
 {
 	char buf[64], lo_s[32], hi_s[32];
@@ -193,6 +226,8 @@ static void hist_panel(FILE *f, int idx, const struct plot_hist *h)
 		/* The right margin is narrow: end-anchor a label on the edge. */
 		text_at(f, x, PLOT_B + 16, x == PLOT_R ? "end" : "middle", buf);
 	}
+	hist_marker(f, h->p50_ns, lo, nb, "p50", "#ff7f0e", PLOT_T + 12);
+	hist_marker(f, h->p99_ns, lo, nb, "p99", "#2ca02c", PLOT_T + 26);
 	text_at(f, (PLOT_L + PLOT_R) / 2, PLOT_B + 36, "middle", "latency (log2 buckets)");
 	snprintf(buf, sizeof(buf), "%" PRIu64, maxc);
 	text_at(f, PLOT_L - 6, PLOT_T + 4, "end", buf);
@@ -300,12 +335,65 @@ static bool point_ok(const struct plot_series *s, size_t i)
 	return isfinite(s->t_s[i]) && isfinite(s->v[i]);
 }
 
+static bool series_has_data(const struct plot_series *s)
+{
+	for (size_t i = 0; s->t_s && s->v && i < s->n; i++)
+		if (point_ok(s, i))
+			return true;
+	return false;
+}
+
+/* 1, 2 or 5 x 10^k: at most MAX_TICKS - 1 steps over span. */
+static double nice_step(double span)
+{
+	double raw = span / (MAX_TICKS - 2), mag, norm;
+
+	if (!(raw > 0) || !isfinite(raw))
+		return 0;
+	mag = pow(10, floor(log10(raw)));
+	norm = raw / mag;
+	return (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+}
+
+/* Ticks at the multiples of step in [lo, hi], labelled; with gridlines on
+ * the value axis. */
+static void ticks(FILE *f, double lo, double hi, double step, bool time_axis, const char *fmt)
+{
+	char buf[48];
+	double v0;
+	int k;
+
+	if (!(step > 0) || !isfinite(step) || !(hi > lo))
+		return;
+	v0 = ceil(lo / step) * step;
+	for (k = 0; k < 2 * MAX_TICKS; k++) {
+		double v = v0 + k * step;
+		int p;
+
+		if (v > hi + step * 1e-9 || !isfinite(v))
+			break;
+		if (fabs(v) < step * 1e-9)
+			v = 0; /* no "-0" */
+		snprintf(buf, sizeof(buf), fmt, v);
+		if (time_axis) {
+			p = PLOT_L + (int)(frac(v, lo, hi) * PLOT_W + 0.5);
+			fprintf(f, "<path d=\"M%d %dv4\" stroke=\"#333333\"/>\n", p, PLOT_B);
+			text_at(f, p, PLOT_B + 16, p >= PLOT_R - 10 ? "end" : "middle", buf);
+		} else {
+			p = PLOT_B - (int)(frac(v, lo, hi) * PLOT_H + 0.5);
+			if (p != PLOT_B)
+				fprintf(f, "<path d=\"M%d %dH%d\" stroke=\"#e4e4e4\"/>\n", PLOT_L + 1, p, PLOT_R);
+			text_at(f, PLOT_L - 6, p + 4, "end", buf);
+		}
+	}
+}
+
 static void series_panel(FILE *f, int idx, const struct plot_series *s)
 {
-	double tmin = 0, tmax = 0, vmin = 0, vmax = 0;
+	double tmin = 0, tmax = 0, vmin = 0, vmax = 0, tstep, vstep;
 	struct line_out line = { f, 0, 0, 0 };
 	struct column col = { 0 };
-	char buf[96], unit_note[80];
+	char unit_note[80];
 	const char *unit = s->unit && *s->unit ? s->unit : NULL;
 	size_t i, nvalid = 0;
 
@@ -331,16 +419,22 @@ static void series_panel(FILE *f, int idx, const struct plot_series *s)
 		return;
 	}
 	panel_begin(f, idx, s->name, unit ? unit_note : NULL, true);
-	/* A flat or single-point series still needs a non-empty range. */
-	if (tmin == tmax) {
-		tmin -= 0.5;
-		tmax += 0.5;
+	/* Time from 0 and values from 0 (unless negative): a reader compares
+	 * heights and times without reading the labels first. */
+	tmin = tmin > 0 ? 0 : tmin;
+	vmin = vmin > 0 ? 0 : vmin;
+	vstep = nice_step(vmax - vmin > 0 ? vmax - vmin : (vmax != 0 ? fabs(vmax) : 1));
+	if (isfinite(vstep) && vstep > 0) {
+		double top = ceil(vmax / vstep) * vstep, bottom = floor(vmin / vstep) * vstep;
+
+		vmax = isfinite(top) && top > vmax - vstep ? top : vmax;
+		vmin = isfinite(bottom) ? bottom : vmin;
 	}
-	if (vmin == vmax) {
-		double pad = vmin != 0 ? (vmin < 0 ? -vmin : vmin) * 0.05 : 0.5;
-		vmin -= pad;
-		vmax += pad;
-	}
+	if (vmin == vmax)
+		vmax = vmin + 1;
+	if (tmin == tmax)
+		tmax = tmin + 1;
+	tstep = nice_step(tmax - tmin);
 
 	for (i = 0; i < s->n; i++) {
 		if (!point_ok(s, i)) {
@@ -354,25 +448,36 @@ static void series_panel(FILE *f, int idx, const struct plot_series *s)
 	column_flush(&col, &line);
 	line_end(&line);
 
-	snprintf(buf, sizeof(buf), "%.4gs", tmin);
-	text_at(f, PLOT_L, PLOT_B + 16, "start", buf);
-	snprintf(buf, sizeof(buf), "%.4gs", tmax);
-	text_at(f, PLOT_R, PLOT_B + 16, "end", buf);
+	ticks(f, tmin, tmax, tstep, true, "%gs");
 	text_at(f, (PLOT_L + PLOT_R) / 2, PLOT_B + 36, "middle", "time since start (s)");
-	snprintf(buf, sizeof(buf), "%.4g", vmax);
-	text_at(f, PLOT_L - 6, PLOT_T + 4, "end", buf);
-	snprintf(buf, sizeof(buf), "%.4g", vmin);
-	text_at(f, PLOT_L - 6, PLOT_B + 4, "end", buf);
+	ticks(f, vmin, vmax, vstep, false, "%.4g");
 	y_title(f, unit ? unit : "value");
 	fputs("</g>\n", f);
 }
 
 /* ---- document ----------------------------------------------------------- */
 
+/* The title's first line large, the second (after '\n') smaller. */
+static void title_lines(FILE *f, const char *title)
+{
+	const char *nl = strchr(title, '\n');
+	char first[512];
+
+	snprintf(first, sizeof(first), "%.*s", nl ? (int)(nl - title) : (int)strlen(title), title);
+	fprintf(f, "<text x=\"%d\" y=\"26\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">", SVG_W / 2);
+	put_text(f, first);
+	fputs("</text>\n", f);
+	if (nl) {
+		fprintf(f, "<text x=\"%d\" y=\"48\" text-anchor=\"middle\" font-size=\"12\" fill=\"#444444\">", SVG_W / 2);
+		put_text(f, nl + 1);
+		fputs("</text>\n", f);
+	}
+}
+
 int plot_write_svg(const char *path, const char *title, const struct plot_hist *h, size_t nh,
 		   const struct plot_series *s, size_t ns, char *err, size_t errlen)
 {
-	size_t npanels = nh + ns ? nh + ns : 1, i;
+	size_t npanels = 0, i;
 	FILE *f;
 	int idx = 0, saved, werr;
 	struct stat st;
@@ -382,8 +487,12 @@ int plot_write_svg(const char *path, const char *title, const struct plot_hist *
 		text_set_err(err, errlen, "plot: invalid arguments (missing path or panel array)");
 		return -1;
 	}
-	if (npanels > 1000) {
-		text_set_err(err, errlen, "plot: too many panels (%zu, max 1000)", npanels);
+	for (i = 0; i < nh; i++)
+		npanels += hist_has_data(&h[i]);
+	for (i = 0; i < ns; i++)
+		npanels += series_has_data(&s[i]);
+	if (nh + ns > 1000) {
+		text_set_err(err, errlen, "plot: too many panels (%zu, max 1000)", nh + ns);
 		return -1;
 	}
 	f = fopen(path, "w");
@@ -397,18 +506,18 @@ int plot_write_svg(const char *path, const char *title, const struct plot_hist *
 	errno = 0;
 
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n",
-		SVG_W, TITLE_H + (int)npanels * PANEL_H, SVG_W, TITLE_H + (int)npanels * PANEL_H);
+		SVG_W, TITLE_H + (int)(npanels ? npanels : 1) * PANEL_H, SVG_W,
+		TITLE_H + (int)(npanels ? npanels : 1) * PANEL_H);
 	fputs("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n", f);
-	fprintf(f, "<text x=\"%d\" y=\"28\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">",
-		SVG_W / 2);
-	put_text(f, title ? title : "numig");
-	fputs("</text>\n", f);
+	title_lines(f, title ? title : "numig");
 
 	for (i = 0; i < nh; i++)
-		hist_panel(f, idx++, &h[i]);
+		if (hist_has_data(&h[i]))
+			hist_panel(f, idx++, &h[i]);
 	for (i = 0; i < ns; i++)
-		series_panel(f, idx++, &s[i]);
-	if (nh + ns == 0) {
+		if (series_has_data(&s[i]))
+			series_panel(f, idx++, &s[i]);
+	if (npanels == 0) {
 		panel_begin(f, 0, "(no data)", NULL, false);
 		panel_no_samples(f);
 		fputs("</g>\n", f);

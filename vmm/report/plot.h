@@ -15,6 +15,7 @@ struct plot_hist {
 	const char *name;
 	const uint64_t *buckets;
 	int nbuckets;
+	double p50_ns, p99_ns;  /* marked with a labelled line each; 0: not marked */
 };
 
 /* Time series: v[i] at t_s[i] seconds since start, drawn as a polyline.
@@ -28,8 +29,11 @@ struct plot_series {
 	size_t n;
 };
 
-/* Writes the SVG to path (title may be NULL). A panel without data says
- * "no samples"; with no panels at all, one such panel is written.
+/* Writes the SVG to path (title may be NULL; a '\n' in it starts a
+ * smaller second line). Histograms and series without data get no panel;
+ * with no data at all, one panel says "no samples". Time axes run from 0
+ * with ticks at 1, 2 or 5 x 10^k s; value axes from 0 (or the minimum, if
+ * negative), also with round ticks.
  * Returns 0, or -1 with a one-line message in err (bad arguments, cannot
  * create or write the file; a partly written file is removed). */
 int plot_write_svg(const char *path, const char *title, const struct plot_hist *h, size_t nh,

@@ -1,11 +1,13 @@
 /* Human, JSON and SVG reports of a run (report.h). */
 #include "report.h"
 
+#include <numa.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "mmu/snapshot.h"
+#include "vmm/vm/place.h"
 #include "plot.h"
 
 #define PHASES_MAX 16
@@ -49,11 +51,25 @@ static double run_seconds(const struct machine *m)
  * present frames are measured; absent ones are counted, never guessed. */
 static void human_placement(FILE *f, uint32_t frames, const struct placement *pl)
 {
-	if (pl->measured < 0)
+	int nodes = 0;
+
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		nodes += pl->on_node[h] != 0;
+	if (pl->measured < 0) {
 		fprintf(f, "unmeasured (none of %u frames populated", frames);
-	else
+	} else if (nodes > 1) {
+		/* Spread over several host nodes (interleave, preferred overflow). */
+		fprintf(f, "measured on");
+		for (int h = 0, first = 1; h < POOL_MAX_NODES; h++)
+			if (pl->on_node[h]) {
+				fprintf(f, "%sN%d=%u", first ? " " : ",", h, pl->on_node[h]);
+				first = 0;
+			}
+		fprintf(f, " (%u of %u frames present, %u misplaced", pl->present, frames, pl->misplaced);
+	} else {
 		fprintf(f, "%d measured (%u of %u frames present, %u misplaced", pl->measured, pl->present, frames,
 			pl->misplaced);
+	}
 	if (pl->present && (pl->huge || pl->split))
 		fprintf(f, ", %u huge, %u split", pl->huge, pl->split);
 	else if (pl->present)
@@ -61,6 +77,34 @@ static void human_placement(FILE *f, uint32_t frames, const struct placement *pl
 	if (pl->unknown)
 		fprintf(f, ", %u unknown", pl->unknown);
 	fputc(')', f);
+}
+
+/* "0", or "0 (cell 3)" for a guest node from a libvirt cell. */
+static void node_name(const struct machine *m, int g, char *buf, size_t len)
+{
+	if (m->cfg.topo.has_cells)
+		snprintf(buf, len, "%d (cell %d)", g, m->cfg.topo.cell_id[g]);
+	else
+		snprintf(buf, len, "%d", g);
+}
+
+static void mask_str(uint64_t mask, char *buf, size_t len)
+{
+	struct bitmask b = { POOL_MAX_NODES, (unsigned long *)&mask };
+
+	place_list_str(&b, buf, len);
+}
+
+/* "vCPU 0 -> CPU 0, vCPU 1 -> CPU 1": the affinity each thread really has. */
+static void human_pinning(FILE *f, const struct machine *m)
+{
+	static const char *const modes[] = { "node", "none", "list" };
+
+	fprintf(f, "  pinning (%s):", modes[m->cfg.topo.pin]);
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		fprintf(f, "%s vCPU %d (node %d) -> CPU %s", i ? "," : "", i, m->vcpus[i].node,
+			m->vcpus[i].cpus_measured[0] ? m->vcpus[i].cpus_measured : "?");
+	fputc('\n', f);
 }
 
 static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *s)
@@ -75,14 +119,21 @@ static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *
 		m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
 	for (int g = 0; g < s->nr_nodes; g++) {
 		struct mmu_node_figures nf;
+		char name[32], hosts[NODELIST_LEN];
 
 		mmu_node_figures(&m->mmu, g, &nf);
-		fprintf(f, "  guest node %d -> host node %d asked, ", g, nf.host_node_asked);
+		node_name(m, g, name, sizeof(name));
+		mask_str(nf.host_mask, hosts, sizeof(hosts));
+		fprintf(f, "  guest node %s -> host node%s %s asked (%s), ", name, nf.host_mask & (nf.host_mask - 1) ? "s" : "",
+			hosts, place_mode_name(m->node_mode[g]));
 		human_placement(f, nf.frames, &nf.before);
 		fprintf(f, "; %s backing; pages before %u\n", s->hugetlb ? "hugetlb" : "THP", m->pages_before[g]);
 	}
 	if (m->placement_note[0])
 		fprintf(f, "  note: %s\n", m->placement_note);
+	if (c->domain_note[0])
+		fprintf(f, "  %s\n", c->domain_note);
+	human_pinning(f, m);
 }
 
 static void human_migration(FILE *f, struct machine *m, const struct mmu_snapshot *s)
@@ -140,21 +191,42 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 	}
 }
 
+/* One line per guest node that /proc/PID/numa_maps and smaps can be
+ * matched with: the region's address range starts their line. */
+static void human_memory(FILE *f, struct machine *m, const struct mmu_snapshot *s)
+{
+	for (int g = 0; g < s->nr_nodes; g++) {
+		struct mmu_node_figures nf;
+
+		mmu_node_figures(&m->mmu, g, &nf);
+		fprintf(f, "memory: guest node %d: host VA %llx-%llx (%u MiB), bound to host node %d; frames: %u, %u in "
+			   "use, %u free, %u populated\n",
+			g, (unsigned long long)nf.region_start, (unsigned long long)nf.region_end,
+			(unsigned)((nf.region_end - nf.region_start) >> 20), nf.host_node_asked, nf.frames, nf.frames - nf.free,
+			nf.free, nf.populated);
+	}
+}
+
 static void human_integrity(FILE *f, const struct run_outcome *o, struct machine *m, const struct mmu_snapshot *s)
 {
+	const struct guest_checks *c = &m->checks;
+
 	if (!o->integrity)
 		return;
-	fprintf(f, "integrity: %s: guest: %llu writes, %llu sweeps, %llu lost, %llu corrupt; ",
-		o->integrity_pass ? "PASS" : "FAIL", (unsigned long long)o->guest_writes,
-		(unsigned long long)o->guest_sweeps, (unsigned long long)o->guest_lost,
-		(unsigned long long)o->guest_corrupt);
+	fprintf(f, "integrity: %s: guest: ", o->integrity_bad ? "FAIL" : o->integrity_pass ? "PASS" : "NO VERDICT");
+	if (o->guest_writes || o->guest_sweeps)
+		fprintf(f, "%llu writes, %llu sweeps, ", (unsigned long long)o->guest_writes,
+			(unsigned long long)o->guest_sweeps);
+	fprintf(f, "%llu words checked (verdicts from %llu of %d vCPUs), %llu lost, %llu corrupt; ",
+		(unsigned long long)o->guest_words_checked, (unsigned long long)o->guest_verdicts, m->cfg.nr_vcpus,
+		(unsigned long long)o->guest_lost, (unsigned long long)o->guest_corrupt);
 	if (o->host.ran)
 		fprintf(f, "host: %llu slots + %llu fill words checked, %llu lost, %llu corrupt, %llu pages affected\n",
 			(unsigned long long)o->host.slots_checked, (unsigned long long)o->host.fill_words_checked,
 			(unsigned long long)o->host.lost, (unsigned long long)o->host.corrupt,
 			(unsigned long long)o->host.pages_affected);
 	else
-		fprintf(f, "host check skipped: %s\n", o->host.skipped_why);
+		fprintf(f, "host check %s\n", o->host.skipped_why);
 	for (int i = 0; i < o->host.nr_ex; i++) {
 		const struct verify_example *x = &o->host.ex[i];
 
@@ -165,8 +237,18 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 			fprintf(f, " (vCPU %d seq %llu)", x->vcpu, (unsigned long long)x->seq);
 		fprintf(f, " after %llu migrations of that page\n", (unsigned long long)x->page_migrations);
 	}
-	for (int i = 0; i < m->nr_lost_examples; i++)
-		fprintf(f, "  guest: %s\n", m->lost_examples[i]);
+	for (int i = 0; i < c->nr_ex; i++) {
+		const struct guest_bad_word *x = &c->ex[i];
+
+		fprintf(f, "  guest: vCPU %d: %s page %u offset %#llx expected %#llx found %#llx (page migrated %llu "
+			   "times, on guest node %d)\n",
+			x->vcpu, x->lost ? "LOST" : "CORRUPT", x->page, (unsigned long long)x->offset,
+			(unsigned long long)x->expected, (unsigned long long)x->found,
+			(unsigned long long)x->page_migrations, x->node);
+	}
+	if (o->guest_lost + o->guest_corrupt > (uint64_t)c->nr_ex)
+		fprintf(f, "  guest: %llu more bad words not shown\n",
+			(unsigned long long)(o->guest_lost + o->guest_corrupt - (uint64_t)c->nr_ex));
 	if (s->injected)
 		fprintf(f, "  injected fault: page %u offset %#llx\n", s->injected_page,
 			(unsigned long long)s->injected_offset);
@@ -184,6 +266,7 @@ void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	/* Hinting-only runs that moved nothing have nothing to show. */
 	if (s.ws_pages && mmu_migrates(c) && (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
 		human_migration(f, m, &s);
+	human_memory(f, m, &s);
 	human_integrity(f, o, m, &s);
 	fprintf(f, "result: %s (exit %d)\n", o->message, o->exit_code);
 }
@@ -217,6 +300,13 @@ static void json_vcpus(struct json_w *w, struct machine *m)
 		json_kv_i64(w, "id", v->id);
 		json_kv_i64(w, "guest_node", v->node);
 		json_kv_i64(w, "host_cpu", v->host_cpu);
+		{
+			char asked[NODELIST_LEN];
+
+			place_list_str(v->cpus, asked, sizeof(asked));
+			json_kv_str(w, "host_cpus_asked", v->cpus ? asked : "");
+			json_kv_str(w, "host_cpus_measured", v->cpus_measured);
+		}
 		json_kv_str(w, "end", ends[atomic_load(&v->end)]);
 		json_kv_i64(w, "exit_code", v->exit_code);
 		json_kv_u64(w, "exits", v->exits);
@@ -243,6 +333,16 @@ static void json_placement(struct json_w *w, const char *key, const struct place
 	json_kv_u64(w, "misplaced", pl->misplaced);
 	json_kv_u64(w, "huge", pl->huge);
 	json_kv_u64(w, "split", pl->split);
+	json_key(w, "on_node");
+	json_obj_begin(w);
+	for (int h = 0; h < POOL_MAX_NODES; h++)
+		if (pl->on_node[h]) {
+			char key[8];
+
+			snprintf(key, sizeof(key), "%d", h);
+			json_kv_u64(w, key, pl->on_node[h]);
+		}
+	json_obj_end(w);
 	json_obj_end(w);
 }
 
@@ -257,8 +357,29 @@ static void json_nodes(struct json_w *w, struct machine *m, const struct mmu_sna
 		json_obj_begin(w);
 		json_kv_i64(w, "guest_node", g);
 		json_kv_i64(w, "host_node_asked", nf.host_node_asked);
+		{
+			char hosts[NODELIST_LEN];
+
+			mask_str(nf.host_mask, hosts, sizeof(hosts));
+			json_kv_str(w, "host_nodes_asked", hosts);
+		}
+		json_kv_str(w, "mode", place_mode_name(m->node_mode[g]));
+		json_kv_str(w, "policy", pool_policy_name(nf.policy));
+		json_kv_i64(w, "cell_id", m->cfg.topo.has_cells ? m->cfg.topo.cell_id[g] : -1);
+		json_kv_u64(w, "bytes", (uint64_t)nf.frames * FRAME_SIZE);
 		json_kv_i64(w, "host_node_measured", nf.before.measured);
 		json_kv_u64(w, "frames", nf.frames);
+		{
+			char a[24];
+
+			snprintf(a, sizeof(a), "%llx", (unsigned long long)nf.region_start);
+			json_kv_str(w, "region_start", a);
+			snprintf(a, sizeof(a), "%llx", (unsigned long long)nf.region_end);
+			json_kv_str(w, "region_end", a);
+		}
+		json_kv_u64(w, "frames_in_use", nf.frames - nf.free);
+		json_kv_u64(w, "frames_free", nf.free);
+		json_kv_u64(w, "frames_populated", nf.populated);
 		json_kv_u64(w, "misplaced_frames", nf.before.misplaced + nf.after.misplaced);
 		json_kv_u64(w, "frames_collapsed", nf.collapsed);
 		json_placement(w, "placement_before", &nf.before);
@@ -324,7 +445,35 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_obj_end(w);
 }
 
-static void json_integrity(struct json_w *w, const struct run_outcome *o)
+/* The keys a host finding and a guest report share. */
+static void json_bad_word(struct json_w *w, int lost, uint64_t page, uint64_t offset, uint64_t expected,
+			  uint64_t found, int vcpu)
+{
+	json_kv_str(w, "kind", lost ? "lost" : "corrupt");
+	json_kv_u64(w, "page", page);
+	json_kv_u64(w, "offset", offset);
+	json_kv_u64(w, "expected", expected);
+	json_kv_u64(w, "found", found);
+	json_kv_i64(w, "vcpu", vcpu);
+}
+
+static void json_guest_examples(struct json_w *w, const struct guest_checks *c)
+{
+	json_key(w, "guest_examples");
+	json_arr_begin(w);
+	for (int i = 0; i < c->nr_ex; i++) {
+		const struct guest_bad_word *x = &c->ex[i];
+
+		json_obj_begin(w);
+		json_bad_word(w, x->lost, x->page, x->offset, x->expected, x->found, x->vcpu);
+		json_kv_u64(w, "page_migrations", x->page_migrations);
+		json_kv_i64(w, "node", x->node);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
+static void json_integrity(struct json_w *w, const struct run_outcome *o, const struct guest_checks *c)
 {
 	json_key(w, "integrity");
 	if (!o->integrity) {
@@ -333,6 +482,10 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 	}
 	json_obj_begin(w);
 	json_kv_bool(w, "pass", o->integrity_pass);
+	json_kv_bool(w, "bad", o->integrity_bad);
+	json_kv_u64(w, "guest_verdicts", o->guest_verdicts);
+	json_kv_u64(w, "guest_words_checked", o->guest_words_checked);
+	json_kv_u64(w, "guest_reports", o->guest_reports);
 	json_kv_u64(w, "guest_writes", o->guest_writes);
 	json_kv_u64(w, "guest_sweeps", o->guest_sweeps);
 	json_kv_u64(w, "guest_lost", o->guest_lost);
@@ -349,17 +502,13 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o)
 		const struct verify_example *x = &o->host.ex[i];
 
 		json_obj_begin(w);
-		json_kv_str(w, "kind", x->lost ? "lost" : "corrupt");
-		json_kv_u64(w, "page", x->page);
-		json_kv_u64(w, "offset", x->offset);
-		json_kv_u64(w, "expected", x->expected);
-		json_kv_u64(w, "found", x->found);
-		json_kv_i64(w, "vcpu", x->vcpu);
+		json_bad_word(w, x->lost, x->page, x->offset, x->expected, x->found, x->vcpu);
 		json_kv_u64(w, "seq", x->seq);
 		json_kv_u64(w, "page_migrations", x->page_migrations);
 		json_obj_end(w);
 	}
 	json_arr_end(w);
+	json_guest_examples(w, c);
 	json_obj_end(w);
 }
 
@@ -437,16 +586,33 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_i64(&w, "cpus", m->host.cpus);
 	json_kv_i64(&w, "numa_nodes", m->host.nodes);
 	json_kv_str(&w, "placement_note", m->placement_note);
+	json_kv_str(&w, "domain_note", m->cfg.domain_note);
 	json_kv_str(&w, "backing", s.hugetlb ? "hugetlb" : "thp");
 	json_obj_end(&w);
 	json_nodes(&w, m, &s);
 	json_vcpus(&w, m);
 	json_migration(&w, m, &s);
-	json_integrity(&w, o);
+	json_integrity(&w, o, &m->checks);
 	json_pages(&w, m, &s);
 	json_series(&w, m);
 	json_obj_end(&w);
 	return w.err;
+}
+
+/* The plot's title: what ran, how pages moved, and on what host, so the
+ * picture stands without the command line. */
+static void plot_title(char *buf, size_t len, struct machine *m, const struct mmu_snapshot *s)
+{
+	const struct run_config *c = &m->cfg;
+
+	snprintf(buf, len,
+		 "numig: guest %s, %d vCPU%s, %d guest node%s, %s, guard %s%s\n"
+		 "host: kernel %d.%d.%d, %s, %d CPUs, %d NUMA node%s; %u working-set pages, %.1f s",
+		 c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes, c->mmu.nr_nodes == 1 ? "" : "s",
+		 mmu_strategy_name(&c->mmu), c->mmu.guard ? "on" : "OFF (unsafe)",
+		 s->batch_pages > 1 ? ", batched" : "", m->host.version.major, m->host.version.minor,
+		 m->host.version.patch, m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s",
+		 s->ws_pages, run_seconds(m));
 }
 
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
@@ -455,36 +621,45 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	struct plot_hist h[PHASES_MAX];
 	struct phase ph[PHASES_MAX];
 	struct mmu_snapshot snap;
-	size_t n, nh = 0;
-	double *t = calloc(m->nr_samples + 1, sizeof(double)), *ops = calloc(m->nr_samples + 1, sizeof(double));
-	double *mig = calloc(m->nr_samples + 1, sizeof(double));
-	struct plot_series s[2];
-	int rc;
+	size_t n, nh = 0, ns = m->nr_samples;
+	double *t = calloc(ns + 1, sizeof(double)), *ops = calloc(ns + 1, sizeof(double));
+	double *mig = calloc(ns + 1, sizeof(double)), *guard = calloc(ns + 1, sizeof(double));
+	struct plot_series s[3];
+	char title[512];
+	int rc = -1;
 
-	if (!t || !ops || !mig) {
-		free(t);
-		free(ops);
-		free(mig);
+	if (!t || !ops || !mig || !guard) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	mmu_snapshot(&m->mmu, &snap);
 	n = phases_of(&snap, ph);
 	for (size_t i = 0; i < n; i++) {
+		struct lat_summary sum;
+
+		if (ph[i].rec == snap.lat.batch_total && snap.batch_pages <= 1)
+			continue; /* the same as total when pages move one at a time */
+		memset(&sum, 0, sizeof(sum));
+		lat_rec_summarize(ph[i].rec, &sum);
 		lat_rec_histogram(ph[i].rec, buckets[nh], LAT_HIST_BUCKETS);
-		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS };
+		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99 };
 		nh++;
 	}
-	for (size_t i = 0; i < m->nr_samples; i++) {
+	for (size_t i = 0; i < ns; i++) {
 		t[i] = m->samples[i].t_s;
 		ops[i] = m->samples[i].ops_per_s;
 		mig[i] = m->samples[i].migrations_per_s;
+		guard[i] = m->samples[i].guard_flushes_per_s;
 	}
-	s[0] = (struct plot_series){ "guest throughput", "ops/s", t, ops, m->nr_samples };
-	s[1] = (struct plot_series){ "migrations", "1/s", t, mig, m->nr_samples };
-	rc = plot_write_svg(path, "numig run", h, nh, s, 2, err, errlen);
+	s[0] = (struct plot_series){ "guest throughput", "ops/s", t, ops, ns };
+	s[1] = (struct plot_series){ "migrations", "migrations/s", t, mig, ns };
+	s[2] = (struct plot_series){ "guard flushes", "guard flushes/s", t, guard, ns };
+	plot_title(title, sizeof(title), m, &snap);
+	rc = plot_write_svg(path, title, h, nh, s, 3, err, errlen);
+out:
 	free(t);
 	free(ops);
 	free(mig);
+	free(guard);
 	return rc;
 }

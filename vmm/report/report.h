@@ -13,10 +13,12 @@
 struct run_outcome {
 	int exit_code;
 	char message[768];
-	int integrity;              /* the guest ran an integrity workload */
+	int integrity;              /* the guest checked memory (verdict, bad word or integrity layout) */
 	uint64_t guest_writes, guest_lost, guest_corrupt, guest_sweeps;
+	uint64_t guest_verdicts, guest_words_checked, guest_reports;
 	struct verify_result host;
-	int integrity_pass;
+	int integrity_bad;          /* a lost or corrupt word, by either check: exit 1 */
+	int integrity_pass;         /* none, and a check compared words */
 };
 
 void outcome_decide(struct machine *m, struct run_outcome *o);

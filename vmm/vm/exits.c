@@ -24,6 +24,7 @@ static void console_print(struct vcpu *v, const char *msg)
 	if (!m->cfg.console)
 		return;
 	pthread_mutex_lock(&m->console_lock);
+	machine_end_console_line(m);
 	fprintf(m->cfg.console, "[vcpu %d] %s\n", v->id, msg);
 	fflush(m->cfg.console);
 	pthread_mutex_unlock(&m->console_lock);
@@ -56,18 +57,6 @@ static void barrier_wait(struct vcpu *v)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void record_lost(struct vcpu *v)
-{
-	struct machine *m = v->m;
-
-	pthread_mutex_lock(&m->lock);
-	m->lost_reports++;
-	if (m->nr_lost_examples < (int)(sizeof(m->lost_examples) / sizeof(m->lost_examples[0])))
-		snprintf(m->lost_examples[m->nr_lost_examples++], sizeof(m->lost_examples[0]), "vcpu %d: %.200s",
-			 v->id, v->mb->msg);
-	pthread_mutex_unlock(&m->lock);
-}
-
 static int handle_hypercall(struct vcpu *v, uint32_t nr)
 {
 	struct numig_mailbox *mb = v->mb;
@@ -92,10 +81,10 @@ static int handle_hypercall(struct vcpu *v, uint32_t nr)
 	case NUMIG_HC_BARRIER:
 		barrier_wait(v);
 		return 0;
-	case NUMIG_HC_LOST:
-		mb->msg[sizeof(mb->msg) - 1] = 0;
-		record_lost(v);
-		return 0;
+	case NUMIG_HC_BAD_WORD:
+		return guest_checks_bad_word(v);
+	case NUMIG_HC_VERDICT:
+		return guest_checks_verdict(v);
 	default:
 		machine_fail(v->m, v, "unknown hypercall %#x (valid: 1..%d)", nr, NUMIG_HC_MAX);
 		return 1;

@@ -1,6 +1,7 @@
 /* Building, running and tearing down a numig VM (machine.h). */
 #define _GNU_SOURCE
 #include "machine.h"
+#include "place.h"
 
 #include <errno.h>
 #include <numa.h>
@@ -96,29 +97,6 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 	return 0;
 }
 
-/* Guest node g goes to the g-th allowed host node, round robin. */
-static int place_nodes(struct machine *m, struct nerr *e)
-{
-	int allowed[POOL_MAX_NODES], n = 0;
-	uint64_t mask = m->cfg.host_nodes_mask;
-
-	for (int h = 0; h < m->host.nodes && h < POOL_MAX_NODES; h++)
-		if (!mask || (mask & (1ull << h)))
-			allowed[n++] = h;
-	if (m->host.nodes < 64 && (mask >> m->host.nodes))
-		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes names a node this host does not have (it has %d)",
-				m->host.nodes);
-	if (n == 0)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "--host-nodes selects no host node");
-	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
-		m->host_node_of[g] = allowed[g % n];
-	if (m->cfg.mmu.nr_nodes > n)
-		snprintf(m->placement_note, sizeof(m->placement_note),
-			 "%d guest nodes share %d host node%s (the host has %d): placement is emulated, not real NUMA",
-			 m->cfg.mmu.nr_nodes, n, n == 1 ? "" : "s", m->host.nodes);
-	return 0;
-}
-
 static int map_system_area(struct machine *m, struct nerr *e)
 {
 	m->sys_map_len = m->sys_bytes + FRAME_SIZE;
@@ -154,45 +132,10 @@ static void init_mailboxes(struct machine *m)
 		mb->scratch_base = NUMIG_SCRATCH;
 		mb->scratch_size = m->scratch_bytes;
 		memcpy(mb->param, m->cfg.params, sizeof(mb->param));
+		mb->nr_user_params = (uint32_t)m->cfg.nr_user_params;
+		_Static_assert(sizeof(mb->user_param) == sizeof(m->cfg.user_params), "one layout");
+		memcpy(mb->user_param, m->cfg.user_params, sizeof(mb->user_param));
 		m->vcpus[i].mb = mb;
-	}
-}
-
-/* vCPU i sits on guest node i * nodes / vcpus and is pinned to a CPU of
- * that node's host node. */
-static void place_vcpus(struct machine *m)
-{
-	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
-		struct vcpu *v = &m->vcpus[i];
-		struct bitmask *cpus;
-		int host_node, nth = 0, count = 0, pick = -1;
-
-		v->m = m;
-		v->id = i;
-		v->fd = -1;
-		v->node = (int)((int64_t)i * m->cfg.mmu.nr_nodes / m->cfg.nr_vcpus);
-		v->host_cpu = -1;
-		host_node = m->host_node_of[v->node];
-		for (int j = 0; j < i; j++)
-			nth += m->vcpus[j].node == v->node;
-		if (numa_available() < 0)
-			continue;
-		cpus = numa_allocate_cpumask();
-		if (!cpus)
-			continue;
-		if (numa_node_to_cpus(host_node, cpus) == 0) {
-			for (unsigned c = 0; c < cpus->size; c++)
-				count += numa_bitmask_isbitset(cpus, c);
-			if (count) {
-				int want = nth % count;
-
-				for (unsigned c = 0; c < cpus->size && pick < 0; c++)
-					if (numa_bitmask_isbitset(cpus, c) && want-- == 0)
-						pick = (int)c;
-			}
-		}
-		numa_free_cpumask(cpus);
-		v->host_cpu = pick;
 	}
 }
 
@@ -219,7 +162,8 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	pthread_mutex_init(&m->console_lock, NULL);
 	m->t_create_ns = now_ns();
 	host_info_probe(&m->host);
-	if (check_host_safety(m, e) || place_nodes(m, e))
+	memset(&layout, 0, sizeof(layout));
+	if (check_host_safety(m, e) || place_nodes(m, layout.node, e))
 		return -1;
 	if (vcpu_signals_init(e))
 		return -1;
@@ -241,9 +185,6 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	if (elf_load_file(cfg->guest_path, m->sys, NUMIG_IMAGE_BASE, NUMIG_IMAGE_BASE + NUMIG_IMAGE_MAX, &m->img, e))
 		return -1;
 
-	memset(&layout, 0, sizeof(layout));
-	layout.bytes_per_node = cfg->mem_bytes / (uint64_t)cfg->mmu.nr_nodes;
-	memcpy(layout.host_node_of, m->host_node_of, sizeof(layout.host_node_of));
 	layout.ws_pages = (uint32_t)ws_pages;
 	layout.sys_mem = m->sys;
 	layout.pt_lo = NUMIG_PT_POOL;
@@ -263,7 +204,8 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 			return -1;
 	}
 	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
-	place_vcpus(m);
+	if (place_vcpus(m, layout.node, e))
+		return -1;
 	init_mailboxes(m);
 	for (int i = 0; i < cfg->nr_vcpus; i++)
 		if (vcpu_create(m, &m->vcpus[i], e))
@@ -283,6 +225,7 @@ uint64_t machine_sum_counter(const struct machine *m, int idx)
 void machine_destroy(struct machine *m)
 {
 	for (int i = 0; i < NUMIG_MAX_VCPUS; i++) {
+		numa_free_cpumask(m->vcpus[i].cpus);
 		if (m->vcpus[i].run)
 			munmap(m->vcpus[i].run, m->vm.run_size);
 		if (m->vcpus[i].fd >= 0)
@@ -299,4 +242,12 @@ void machine_destroy(struct machine *m)
 	pthread_cond_destroy(&m->changed);
 	pthread_cond_destroy(&m->resumed);
 	pthread_mutex_destroy(&m->console_lock);
+}
+
+void machine_end_console_line(struct machine *m)
+{
+	if (m->console_line_open) {
+		fputc('\n', stderr);
+		m->console_line_open = 0;
+	}
 }

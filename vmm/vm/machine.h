@@ -14,6 +14,7 @@
 #include <numig/err.h>
 
 #include "mmu/mmu.h"
+#include "checks.h"
 #include "config.h"
 #include "elf.h"
 #include "hostinfo.h"
@@ -40,7 +41,7 @@ struct machine {
 	struct mmu mmu;
 	int have_mmu;
 	struct vcpu vcpus[NUMIG_MAX_VCPUS];
-	int host_node_of[POOL_MAX_NODES];
+	int node_mode[POOL_MAX_NODES];  /* libvirt numatune mode each guest node was placed with */
 	char placement_note[256];
 	uint32_t pages_before[POOL_MAX_NODES];
 
@@ -53,15 +54,14 @@ struct machine {
 	int barrier_count;
 	uint64_t barrier_gen;
 	pthread_mutex_t console_lock;
+	int console_line_open;       /* the progress line has no newline yet (console_lock) */
 
 	uint64_t t_create_ns, t_start_ns, t_end_ns;
 	int timed_out;
 	int interrupted;
 	struct sample *samples;
 	size_t nr_samples, cap_samples;
-	uint64_t lost_reports;       /* NUMIG_HC_LOST hypercalls */
-	char lost_examples[8][256];
-	int nr_lost_examples;
+	struct guest_checks checks;  /* the guest's own check, under lock */
 };
 
 /* Builds everything up to the first KVM_RUN (running it: run.h). */
@@ -77,5 +77,8 @@ void machine_resume_all(void *machine);
 /* Sum over vCPUs of a guest counter (counter[idx] of every mailbox). */
 uint64_t machine_sum_counter(const struct machine *m, int idx);
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Ends the progress line, if one is open, so other output starts on a line
+ * of its own; call with console_lock held. */
+void machine_end_console_line(struct machine *m);
 
 #endif

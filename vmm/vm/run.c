@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,6 +45,14 @@ static void *vcpu_thread(void *arg)
 	struct machine *m = v->m;
 
 	vcpu_bind_thread(v);
+	{
+		char name[16];
+
+		/* So /proc/PID/task/TID/comm names it, once it is pinned: tests and
+		 * users check the affinity of each vCPU thread there. */
+		snprintf(name, sizeof(name), "numig-vcpu%d", v->id);
+		(void)pthread_setname_np(pthread_self(), name);
+	}
 	while (atomic_load(&v->end) == VCPU_RUNNING) {
 		int rc;
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/kvm.h>
+#include <numa.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "vcpu.h"
 
 #include "machine.h"
+#include "place.h"
 #include "sysarea.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -137,23 +139,26 @@ void vcpu_kick(struct vcpu *v)
 	(void)pthread_kill(v->thread, KICK_SIGNAL); /* ESRCH: it just ended */
 }
 
-static void pin_to_host_cpu(struct vcpu *v)
+/* Pins the calling thread, then reads back what the kernel applied: the
+ * report shows the affinity measured, not the one asked for. */
+static void pin_thread(struct vcpu *v)
 {
-	cpu_set_t set;
+	struct bitmask *now = numa_available() >= 0 ? numa_allocate_cpumask() : NULL;
 
-	if (v->host_cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(v->host_cpu, &set);
 	/* Best effort: a cgroup may forbid the CPU; the report shows it. */
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+	if (v->cpus && numa_sched_setaffinity(0, v->cpus) < 0)
 		v->host_cpu = -1;
+	if (now && numa_sched_getaffinity(0, now) >= 0)
+		place_list_str(now, v->cpus_measured, sizeof(v->cpus_measured));
+	else
+		snprintf(v->cpus_measured, sizeof(v->cpus_measured), "unknown");
+	numa_free_cpumask(now);
 }
 
 void vcpu_bind_thread(struct vcpu *v)
 {
 	tls_run = v->run;
-	pin_to_host_cpu(v);
+	pin_thread(v);
 }
 
 void vcpu_unbind_thread(void)

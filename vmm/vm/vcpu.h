@@ -12,6 +12,7 @@
 
 struct machine;
 struct kvm_run;
+struct bitmask;
 
 enum vcpu_end {
 	VCPU_RUNNING = 0,
@@ -25,7 +26,9 @@ struct vcpu {
 	int id;
 	int fd;
 	int node;                    /* guest node */
-	int host_cpu;                /* pinned to, or -1 */
+	struct bitmask *cpus;        /* host CPUs it is pinned to (vmm/vm/place.c); NULL: not pinned */
+	int host_cpu;                /* the one CPU it is pinned to; -1: not pinned, or several */
+	char cpus_measured[64];      /* its thread's affinity as the kernel reports it, list syntax */
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;

@@ -295,9 +295,9 @@ else
 	not_ok "MemUsed while numig ran: node 0 +$d0 MiB, node 1 +$d1 MiB (want at least $w0 and $w1 MiB)"
 fi
 
-# 7. Each vCPU thread runs on a CPU of its guest node's host node. numig does
-# not name its threads, so the vCPU threads are those pinned to one CPU; a
-# thread named like "vcpu N" is checked by its name.
+# 7. Each vCPU thread runs on a CPU of its guest node's host node. A thread
+# named like "numig-vcpuN" is checked by its name; a numig that names no
+# thread is checked by the threads pinned to one CPU.
 best=0
 nv=$(jv pp vcpus_count)
 for s in $(seq "$i" -1 1); do
@@ -312,8 +312,9 @@ else
 		h=$(jv pp nodes.$g.host_node_asked)
 		cpu=$(jv pp vcpus.$v.host_cpu)
 		cpus=$(cat /sys/devices/system/node/node$h/cpulist)
-		named=$(awk -v v=$v '{ c = $0; sub(/^[0-9]+ [^ ]+ /, "", c); if (tolower(c) ~ ("^vcpu[ _-]?" v "$")) print $2 }' $T/tasks.$best)
-		if [ -n "$named" ]; then thread="thread named vcpu $v has Cpus_allowed_list $named"; got=$named
+		named=$(awk -v v=$v '{ c = $0; sub(/^[0-9]+ [^ ]+ /, "", c); if (tolower(c) ~ ("(^|[^a-z])vcpu[ _-]?" v "$")) print $2 " " c }' $T/tasks.$best)
+		if [ -n "$named" ]; then got=${named%% *}; thread="its thread ${named#* } has Cpus_allowed_list $got"
+		elif grep -q -i vcpu $T/tasks.$best; then got=""; thread="no thread is named for vCPU $v"
 		else got=$(awk -v c="$cpu" '$2 == c { print $2; exit }' $T/tasks.$best); thread="a thread pinned to CPU ${got:-none}"; fi
 		if [ "$cpu" -ge 0 ] 2>/dev/null && in_cpulist "$cpu" "$cpus" && [ "$got" = "$cpu" ]; then
 			ok "vCPU $v (guest node $g -> host node $h, CPUs $cpus) pinned to CPU $cpu: $thread"

@@ -204,6 +204,6 @@ if [ "$ended" = 1 ]; then
 	ok "the suite ran to its end inside the guest"
 else
 	not_ok "the suite ran to its end inside the guest (qemu exit $qemu_rc; $([ "$qemu_rc" = 124 ] && echo "timed out after $qemu_timeout s" || echo "it stopped"); see $serial)" \
-		"$(tr -d '\r' <"$serial" | tail -n 15)"
+		"$(tr -d '\r' <"$serial" | grep -v -E '^ok [0-9]' | tail -n 25)"
 fi
 finish

@@ -16,8 +16,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
-# The host parses this serial line: keep kernel messages (KVM's included) off it.
-echo 1 >/proc/sys/kernel/printk
+# The host parses this serial line: keep routine kernel messages off it, but
+# let errors through (a soft lockup, an RCU stall, a hung task, an oops): when
+# the guest stops making progress, they say where.
+echo 4 >/proc/sys/kernel/printk
 
 N=/numig           # numig, its guests and test programs: the layout of a build folder
 T=/tmp

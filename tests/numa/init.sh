@@ -314,9 +314,15 @@ else
 		h=$(jv pp nodes.$g.host_node_asked)
 		cpu=$(jv pp vcpus.$v.host_cpu)
 		cpus=$(cat /sys/devices/system/node/node$h/cpulist)
-		named=$(awk -v v=$v '{ c = $0; sub(/^[0-9]+ [^ ]+ /, "", c); if (tolower(c) ~ ("(^|[^a-z])vcpu[ _-]?" v "$")) print $2 " " c }' $T/tasks.$best)
+		# The latest sample that names it: a thread that is exiting reads
+		# with an empty name.
+		named=""
+		for s in $(seq "$i" -1 1); do
+			named=$(awk -v v=$v '{ c = $0; sub(/^[0-9]+ [^ ]+ /, "", c); if (tolower(c) ~ ("(^|[^a-z])vcpu[ _-]?" v "$")) print $2 " " c }' $T/tasks.$s 2>/dev/null)
+			[ -n "$named" ] && break
+		done
 		if [ -n "$named" ]; then got=${named%% *}; thread="its thread ${named#* } has Cpus_allowed_list $got"
-		elif grep -q -i vcpu $T/tasks.$best; then got=""; thread="no thread is named for vCPU $v"
+		elif cat $T/tasks.* | grep -q -i vcpu; then got=""; thread="no thread is named for vCPU $v"
 		else got=$(awk -v c="$cpu" '$2 == c { print $2; exit }' $T/tasks.$best); thread="a thread pinned to CPU ${got:-none}"; fi
 		if [ "$cpu" -ge 0 ] 2>/dev/null && in_cpulist "$cpu" "$cpus" && [ "$got" = "$cpu" ]; then
 			ok "vCPU $v (guest node $g -> host node $h, CPUs $cpus) pinned to CPU $cpu: $thread"

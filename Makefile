@@ -82,7 +82,7 @@ $(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests -Iguest/rt -o $@ $^ $(LDFLAGS)
+	$(CC) $(HOST_CFLAGS) -Itests -Iguest/rt -o $@ $(filter %.c,$^) $(LDFLAGS)
 
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)

@@ -143,6 +143,7 @@ cp "$busybox" "$root/bin/busybox"
 cp tests/numa/init.sh "$root/init"
 chmod +x "$root/init"
 cp tests/integration/lib.sh "$root/numig/"
+mkdir -p "$root/numig/data" && cp tests/data/two-cells.xml "$root/numig/data/"
 for t in "${targets[@]}"; do cp "$static/$t" "$root/numig/$t"; done
 strip "$root"/numig/numig "$root"/numig/numig-bench "$root"/numig/*tests/* 2>/dev/null
 

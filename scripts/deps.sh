@@ -8,6 +8,11 @@ need=()
 [ -f /usr/include/libxml2/libxml/parser.h ] || need+=(libxml2-dev)
 [ -f /usr/include/libvirt/libvirt-domain.h ] || need+=(libvirt-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# A static build (make check builds one; make check-numa runs it) links the
+# static libxml2 and what it pulls in: zlib, lzma and ICU, which is C++.
+[ -f /usr/lib/x86_64-linux-gnu/libz.a ] || need+=(zlib1g-dev)
+[ -f /usr/lib/x86_64-linux-gnu/liblzma.a ] || need+=(liblzma-dev)
+[ -f "$(gcc -print-file-name=libstdc++.a 2>/dev/null)" ] || need+=(g++)
 # rsvg-convert renders --plot for tests/integration/test_plot.sh (what a reader sees).
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 command -v gcc >/dev/null || need+=(gcc)

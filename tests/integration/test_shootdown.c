@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	struct ws_page *pg;
 	struct frame *old, *new;
 	uint64_t o1, o2, n1, n2, o3, o4, n3, n4;
-	int stale_seen;
+	int stale_seen, rc;
 
 	if (access("/dev/kvm", R_OK | W_OK)) {
 		tap_skip("stale translation until invalidated", "/dev/kvm is absent or not accessible");
@@ -60,8 +60,11 @@ int main(int argc, char **argv)
 	c.ws_bytes = 4ull << 20;
 	c.timeout_ns = 60ull * 1000000000ull;
 	c.mmu.guard = 1;
-	if (!OK(machine_create(&m, &c, &e) == 0, "machine created (%s)", e.msg) ||
-	    !OK(machine_start(&m, &e) == 0, "guest started (%s)", e.msg))
+	rc = machine_create(&m, &c, &e); /* before OK(): its arguments are evaluated in no set order */
+	if (!OK(rc == 0, "machine created (%s)", e.msg))
+		return tap_done();
+	rc = machine_start(&m, &e);
+	if (!OK(rc == 0, "guest started (%s)", e.msg))
 		return tap_done();
 	OK(wait_for_writes(m.vcpus[0].mb, 100000), "guest writes working-set page 0");
 

@@ -390,6 +390,25 @@ else
 fi
 
 echo "# guest vmstat: $(grep -E '^(pgmigrate_success|thp_migration_success|numa_hint_faults) ' /proc/vmstat | tr '\n' ' ')"
+# ---------------------------------------------------------------------------
+section "8. a libvirt domain XML: two cells of different sizes, each strict on its own host node"
+# tests/data/two-cells.xml: cell 0 (256 MiB, vCPU 0) -> host node 0, cell 1
+# (128 MiB, vCPU 1) -> host node 1, <memnode> strict.
+run_json dom 180 --domain-xml $N/data/two-cells.xml --guest integrity --duration 3s --migrate rate=200/s
+placed=$(for g in 0 1; do echo "cell $(jv dom nodes.$g.cell_id): $(jv dom nodes.$g.bytes) bytes, $(jv dom nodes.$g.mode) on host node $(jv dom nodes.$g.host_nodes_asked), measured $(jv dom nodes.$g.placement_after.host_node_measured), misplaced $(jv dom nodes.$g.placement_after.misplaced);"; done)
+if [ $rc -eq 0 ] && [ "$(jv dom integrity.pass)" = true ] &&
+	[ "$(jv dom nodes.0.host_nodes_asked)" = 0 ] && [ "$(jv dom nodes.1.host_nodes_asked)" = 1 ] &&
+	[ "$(jv dom nodes.0.mode)" = strict ] && [ "$(jv dom nodes.1.mode)" = strict ] &&
+	[ "$(jv dom nodes.0.bytes)" = 268435456 ] && [ "$(jv dom nodes.1.bytes)" = 134217728 ] &&
+	[ "$(jv dom nodes.0.placement_after.host_node_measured)" = 0 ] &&
+	[ "$(jv dom nodes.1.placement_after.host_node_measured)" = 1 ] &&
+	[ "$(jsum dom nodes.0.placement_after.misplaced nodes.1.placement_after.misplaced)" -eq 0 ] &&
+	[ "$(jv dom vcpus.0.host_cpus_measured)" = 0 ] && [ "$(jv dom vcpus.1.host_cpus_measured)" = 1 ]; then
+	ok "--domain-xml two-cells.xml: $placed vCPU 0 on CPU 0, vCPU 1 on CPU 1; integrity PASS with $(jv dom migration.done) migrations"
+else
+	not_ok "--domain-xml two-cells.xml: each cell strict on its own host node, measured there, integrity PASS (exit $rc)" "$(why dom)"
+fi
+
 done_testing
 echo "numig-numa: suite end"
 sync

@@ -395,7 +395,7 @@ section "8. a libvirt domain XML: two cells of different sizes, each strict on i
 # tests/data/two-cells.xml: cell 0 (256 MiB, vCPU 0) -> host node 0, cell 1
 # (128 MiB, vCPU 1) -> host node 1, <memnode> strict.
 run_json dom 180 --domain-xml $N/data/two-cells.xml --guest integrity --duration 3s --migrate rate=200/s
-placed=$(for g in 0 1; do echo "cell $(jv dom nodes.$g.cell_id): $(jv dom nodes.$g.bytes) bytes, $(jv dom nodes.$g.mode) on host node $(jv dom nodes.$g.host_nodes_asked), measured $(jv dom nodes.$g.placement_after.host_node_measured), misplaced $(jv dom nodes.$g.placement_after.misplaced);"; done)
+placed=$(for g in 0 1; do echo "cell $(jv dom nodes.$g.cell_id): $(jv dom nodes.$g.bytes) bytes, $(jv dom nodes.$g.mode) on host node $(jv dom nodes.$g.host_nodes_asked), measured $(jv dom nodes.$g.placement_after.host_node_measured), misplaced $(jv dom nodes.$g.placement_after.misplaced);"; done | tr "\n" " ")
 if [ $rc -eq 0 ] && [ "$(jv dom integrity.pass)" = true ] &&
 	[ "$(jv dom nodes.0.host_nodes_asked)" = 0 ] && [ "$(jv dom nodes.1.host_nodes_asked)" = 1 ] &&
 	[ "$(jv dom nodes.0.mode)" = strict ] && [ "$(jv dom nodes.1.mode)" = strict ] &&

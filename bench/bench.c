@@ -14,6 +14,10 @@
  *   batched-migration      real migrations with --migrate-batch K (K = 1, 8,
  *                          32): guard and end-to-end per page, whole batch
  *   kernel                 move_pages() of a THP between host nodes
+ *   strategies             stop-the-world, unmap-copy, precopy, auto on the
+ *                          hammer guest with a sparse and a dense write set;
+ *                          the cost of dirty logging; parallel copy with
+ *                          N = 1, 2, 4, 8 threads against one cold memcpy
  * Ratios are computed per run (numerator and denominator from the same run)
  * and then summarised by their median. */
 #define _GNU_SOURCE
@@ -37,6 +41,8 @@
 #include "mmu/snapshot.h"
 #include "mmu/stats.h"
 #include "mmu/ws.h"
+#include "mmu/copier.h"
+#include "mmu/strategy.h"
 #include "vmm/cli/cli.h"
 #include "vmm/vm/run.h"
 
@@ -220,7 +226,7 @@ static void mig_config(struct run_config *c, int vcpus, double rate, int stw)
 	c->ws_bytes = 64 * MIB;
 	c->mmu.migrate.rate_per_s = rate;
 	c->mmu.migrate.pattern = SCHED_PINGPONG;
-	c->mmu.stop_the_world = stw;
+	c->mmu.strategy = stw ? STRATEGY_STOP_THE_WORLD : STRATEGY_UNMAP_COPY;
 }
 
 static int set_guest(struct run_config *c, const char *guest)
@@ -1175,6 +1181,205 @@ out:
 	munmap(map, 2 * FRAME_SIZE);
 }
 
+/* ---- strategies ------------------------------------------------------------ */
+
+#define STRAT_RUNS 3
+#define SPARSE_SET 2  /* % of a page's pieces written: the goal's "sparse" */
+
+/* One strategy on hammer with write set `set` at `rate`: slowdown (%),
+ * stall p50/p99 (us), bytes copied per page, rounds per page, fallbacks.
+ * Returns -1 when the strategy is refused here (reason on stderr). */
+static int strategy_run(enum mig_strategy s, int set, double rate, double out[6])
+{
+	static struct machine m;
+	struct run_config c;
+	struct onoff o;
+	double pages;
+
+	mig_config(&c, 2, rate, 0);
+	c.mmu.strategy = s;
+	c.params[NUMIG_PARAM_WRITE_SET] = (uint64_t)set;
+	if (run_onoff(&m, &c, PHASE_MS, PHASES, 0, &o))
+		return -1;
+	pages = (double)atomic_load(&m.mmu.mig.st.done);
+	out[0] = 100.0 * (1.0 - o.on_ops_per_s / o.off_ops_per_s);
+	out[1] = win_us(&m.mmu.faults.stall, 0, 50);
+	out[2] = win_us(&m.mmu.faults.stall, 0, 99);
+	out[3] = pages ? (double)atomic_load(&m.mmu.mig.st.bytes_copied) / pages / (double)FRAME_SIZE : NAN;
+	out[4] = (double)atomic_load(&m.mmu.mig.st.by_strategy[STRATEGY_PRECOPY]) ?
+			 (double)atomic_load(&m.mmu.mig.st.precopy_rounds) /
+				 (double)atomic_load(&m.mmu.mig.st.by_strategy[STRATEGY_PRECOPY]) :
+			 0;
+	out[5] = (double)atomic_load(&m.mmu.mig.st.precopy_fallbacks);
+	machine_destroy(&m);
+	return 0;
+}
+
+static void not_measured_goal(const char *what, const char *why)
+{
+	if (nr_goals < (int)(sizeof(goals) / sizeof(goals[0]))) {
+		struct goal *g = &goals[nr_goals++];
+
+		snprintf(g->what, sizeof(g->what), "%s", what);
+		snprintf(g->got, sizeof(g->got), "%s", why);
+		g->met = 0;
+	}
+}
+
+static void bench_strategy_table(void)
+{
+	static const enum mig_strategy strat[] = { STRATEGY_STOP_THE_WORLD, STRATEGY_UNMAP_COPY, STRATEGY_PRECOPY,
+						   STRATEGY_AUTO };
+	static const int sets[] = { SPARSE_SET, 100 };
+	static const double rates[] = { 100, 1000 };
+	static const char *const fig_names[] = { "slowdown", "stall p50", "stall p99", "copied/page", "rounds/page",
+						 "fallbacks" };
+	static const char *const units[] = { "%", "us", "us", "x2MiB", "", "" };
+	static double v[4][2][2][6][MAX_RUNS];
+	int refused[4] = { 0 };
+	double ratio[MAX_RUNS];
+	char extra[200];
+
+	printf("strategies: hammer guest, 2 vCPUs, writes to %d%% (sparse) or 100%% (dense) of each page's 4 KiB "
+	       "pieces, reads elsewhere;\n  slowdown as in 'guest slowdown'; stall = faults.stall over the whole run; "
+	       "%d runs\n",
+	       SPARSE_SET, STRAT_RUNS);
+	for (int k = 0; k < 4; k++)
+		for (int i = 0; i < STRAT_RUNS && !refused[k]; i++)
+			for (int w = 0; w < 2 && !refused[k]; w++)
+				for (int r = 0; r < 2 && !refused[k]; r++) {
+					double o[6];
+
+					if (strategy_run(strat[k], sets[w], rates[r], o)) {
+						refused[k] = 1;
+						printf("  %-14s refused on this host (reason on stderr)\n",
+						       mig_strategy_name(strat[k]));
+						break;
+					}
+					for (int f = 0; f < 6; f++)
+						v[k][w][r][f][i] = o[f];
+				}
+	for (int k = 0; k < 4; k++)
+		for (int w = 0; w < 2 && !refused[k]; w++)
+			for (int r = 0; r < 2; r++)
+				for (int f = 0; f < 6; f++) {
+					char name[128];
+
+					if (f >= 4 && strat[k] != STRATEGY_PRECOPY && strat[k] != STRATEGY_AUTO)
+						continue;
+					snprintf(name, sizeof(name), "%-14s %-6s @%4.0f/s %s", mig_strategy_name(strat[k]),
+						 w ? "dense" : "sparse", rates[r], fig_names[f]);
+					print_fig(name, v[k][w][r][f], STRAT_RUNS, units[f], NULL);
+				}
+	/* The goals, each a ratio within one run. */
+	if (refused[2]) {
+		not_measured_goal("sparse: precopy stall p99 / unmap-copy's <= 0.25", "precopy refused here");
+		not_measured_goal("sparse: precopy slowdown @1000/s / unmap-copy's <= 0.5", "precopy refused here");
+	} else {
+		for (int i = 0; i < STRAT_RUNS; i++)
+			ratio[i] = v[2][0][1][2][i] / v[1][0][1][2][i];
+		judge(extra, sizeof(extra), "sparse: precopy stall p99 / unmap-copy's", ratio, STRAT_RUNS, GOAL_LE, 0.25, 1);
+		print_fig("sparse @1000/s: precopy stall p99 / unmap-copy's", ratio, STRAT_RUNS, "x", extra);
+		for (int i = 0; i < STRAT_RUNS; i++)
+			ratio[i] = v[2][0][1][0][i] / v[1][0][1][0][i];
+		judge(extra, sizeof(extra), "sparse: precopy slowdown @1000/s / unmap-copy's", ratio, STRAT_RUNS, GOAL_LE,
+		      0.5, 1);
+		print_fig("sparse @1000/s: precopy slowdown / unmap-copy's", ratio, STRAT_RUNS, "x", extra);
+	}
+	if (refused[3] || refused[2]) {
+		not_measured_goal("dense: auto slowdown @1000/s / best of unmap-copy, precopy <= 1.1", "auto refused here");
+	} else {
+		for (int i = 0; i < STRAT_RUNS; i++)
+			ratio[i] = v[3][1][1][0][i] / fmin(v[1][1][1][0][i], v[2][1][1][0][i]);
+		judge(extra, sizeof(extra), "dense: auto slowdown @1000/s / best of the two", ratio, STRAT_RUNS, GOAL_LE, 1.1,
+		      1);
+		print_fig("dense @1000/s: auto slowdown / best of unmap-copy, precopy", ratio, STRAT_RUNS, "x", extra);
+	}
+}
+
+/* Guest throughput with KVM dirty logging on and no migration, against off. */
+static void bench_dirty_log_cost(void)
+{
+	static struct machine m;
+	double ratio[MAX_RUNS];
+
+	for (int i = 0; i < STRAT_RUNS; i++) {
+		double ops[2];
+
+		for (int on = 0; on < 2; on++) {
+			struct run_config c;
+			struct window w;
+
+			mig_config(&c, 2, 0, 0);
+			c.mmu.strategy = on ? STRATEGY_PRECOPY : STRATEGY_UNMAP_COPY;
+			if (run_window(&m, &c, "hammer", 300 * MS, 700 * MS, &w)) {
+				fail_section("dirty logging cost");
+				return;
+			}
+			ops[on] = w.ops_per_s;
+			machine_destroy(&m);
+		}
+		ratio[i] = ops[1] / ops[0];
+	}
+	print_fig("hammer throughput, dirty logging on / off (no migration)", ratio, STRAT_RUNS, "x", NULL);
+}
+
+/* One 2 MiB copy split over N threads, cold, against one cold memcpy. */
+static void bench_parallel_copy(void)
+{
+	static const uint32_t ns[] = { 1, 2, 4, 8 };
+	const int host[1] = { 0 };
+	static double ratio[4][MAX_RUNS], bw[4][MAX_RUNS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	printf("parallel copy: 2 MiB cold, split over N threads of one crew (mmu/copier.c); host has %ld CPUs\n", cpus);
+	for (int i = 0; i < runs; i++) {
+		double base = memcpy_cold_ns();
+
+		for (int k = 0; k < 4; k++) {
+			static struct copier c;
+			struct nerr e = { 0, "" };
+			double t[2 * COLD_PAIRS];
+
+			if (copier_start(&c, ns[k], 1, host, &e)) {
+				fprintf(stderr, "bench: %s\n", e.msg);
+				fail_section("parallel copy");
+				return;
+			}
+			for (int j = 0; j < 2 * COLD_PAIRS; j++) {
+				uint64_t t0 = now_ns();
+
+				copier_copy(&c, 0, pair_dst(j % COLD_PAIRS), pair_src(j % COLD_PAIRS), FRAME_SIZE);
+				t[j] = (double)(now_ns() - t0);
+			}
+			copier_stop(&c);
+			bw[k][i] = gbps(median_double(t, 2 * COLD_PAIRS));
+			ratio[k][i] = base / median_double(t, 2 * COLD_PAIRS);
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		char name[96], extra[200] = "";
+
+		snprintf(name, sizeof(name), "parallel copy N=%u: bandwidth / one cold memcpy", ns[k]);
+		if (ns[k] == 4 && cpus >= 8)
+			judge(extra, sizeof(extra), "parallel copy, 4 threads / one thread", ratio[k], (size_t)runs, GOAL_GE,
+			      3.0, 1);
+		else if (ns[k] == 4)
+			not_measured_goal("parallel copy, 4 threads / one thread >= 3 (needs >= 8 CPUs)",
+					  "host has < 8 CPUs");
+		print_fig(name, ratio[k], (size_t)runs, "x", extra);
+		snprintf(name, sizeof(name), "parallel copy N=%u: bandwidth", ns[k]);
+		print_fig(name, bw[k], (size_t)runs, "GB/s", NULL);
+	}
+}
+
+static void bench_strategies(void)
+{
+	bench_parallel_copy();
+	bench_dirty_log_cost();
+	bench_strategy_table();
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static void summary(void)
@@ -1208,7 +1413,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: numig-bench [--numig PATH] [--runs 1..%d] "
 					"[--only boot,hypercall,migration,guard,slowdown,batched,\n"
-					"        batched-migration,kernel]\n",
+					"        batched-migration,kernel,strategies]\n",
 				MAX_RUNS);
 			return 2;
 		}
@@ -1237,6 +1442,8 @@ int main(int argc, char **argv)
 		bench_batch_mig();
 	if (section("kernel"))
 		bench_kernel();
+	if (section("strategies"))
+		bench_strategies();
 	summary();
 	printf("bench wall time: %.1f s\n", (double)(now_ns() - t0) / 1e9);
 	/* Goals not met are findings; a figure that could not be measured is an error. */

@@ -1,6 +1,9 @@
 /* hammer: read/write streams over the whole working set, for measuring what
  * migration costs the guest. counter[OPS] counts 8-byte accesses; the VMM
- * samples it. param[WRITE_PCT] sets the share of writes (default 50). */
+ * samples it. param[WRITE_PCT] sets the share of writes (default 50);
+ * param[WRITE_SET] the percentage of each page's 4 KiB pieces that are
+ * ever written (default 100): accesses to the other pieces are reads, so
+ * a small write set makes a sparse writer for precopy. */
 #include "rt/numig_guest.h"
 
 #define STRIPE (64 * 1024)
@@ -9,6 +12,7 @@
 int guest_main(struct numig_mailbox *mb)
 {
 	uint64_t pct = mb->param[NUMIG_PARAM_WRITE_PCT] ? mb->param[NUMIG_PARAM_WRITE_PCT] : 50;
+	uint64_t set = mb->param[NUMIG_PARAM_WRITE_SET] ? mb->param[NUMIG_PARAM_WRITE_SET] : 100;
 	uint64_t pages = mb->ws_pages, ops = 0, sum = 0, stripe = 0;
 	/* Each vCPU uses its own word of every line. */
 	uint64_t lane = mb->vcpu_id % 8;
@@ -24,8 +28,13 @@ int guest_main(struct numig_mailbox *mb)
 			volatile uint64_t *w = (volatile uint64_t *)(mb->ws_base + p * NUMIG_HUGE_PAGE +
 								    (stripe % (NUMIG_HUGE_PAGE / STRIPE)) * STRIPE);
 
+			uint64_t piece0 = (stripe % (NUMIG_HUGE_PAGE / STRIPE)) * (STRIPE / 4096);
+
 			for (uint64_t i = 0; i < LINES_PER_STRIPE; i++) {
-				if (i % 100 < pct)
+				/* Written pieces are spread over the page, one in 100/set. */
+				uint64_t piece = piece0 + i / 64;
+
+				if (i % 100 < pct && (piece * 37) % 100 < set)
 					w[i * 8 + lane] = ops + i;
 				else
 					sum += w[i * 8 + lane];

@@ -15,13 +15,27 @@ enum mig_inject {
 	INJECT_NONE,
 	INJECT_CORRUPT_COPY,   /* flip one byte of one copy */
 	INJECT_SKIP_COPY_LINE, /* leave one 64-byte line of one copy uncopied */
+	/* precopy only, every precopied page from inject_after on: */
+	INJECT_SKIP_FINAL_HARVEST, /* switch without recopying the last dirty pieces */
+	INJECT_NO_FINAL_GUARD,     /* switch without invalidating the old frame first */
+};
+
+/* How a page is moved (docs/design.md "Strategies"). */
+enum mig_strategy {
+	STRATEGY_UNMAP_COPY,    /* Linux's: unmap and write-protect, copy, switch */
+	STRATEGY_STOP_THE_WORLD,/* baseline: every vCPU paused for each whole migration */
+	STRATEGY_PRECOPY,       /* copy while mapped, 4 KiB dirty logging, guarded residue */
+	STRATEGY_AUTO,          /* per page: precopy for sparse writers, unmap-copy for dense */
 };
 
 struct mmu_config {
 	int nr_nodes;                  /* guest NUMA nodes */
 	int hugetlb;                   /* hugetlb frames instead of THP */
 	int guard;                     /* lazy-flush guard; 0 only with --no-guard (UNSAFE) */
-	int stop_the_world;            /* baseline: pause every vCPU around each migration */
+	enum mig_strategy strategy;    /* --strategy */
+	uint32_t precopy_rounds;       /* most recopy rounds before the final guarded one */
+	uint32_t precopy_residue;      /* 4 KiB pieces left dirty that end the rounds early */
+	uint32_t copy_threads;         /* threads per 2 MiB copy (1: the migrating thread alone) */
 	enum mig_inject inject;
 	uint64_t inject_after;         /* inject into the first migration after this many */
 	int hint_migrate;              /* hinting faults move pages to the vCPU's node */
@@ -40,5 +54,7 @@ bool mmu_migrates(const struct mmu_config *c);
 /* The migration strategy's name, for reports: "unmap-copy" (the engine,
  * with or without the guard) or "stop-the-world". */
 const char *mmu_strategy_name(const struct mmu_config *c);
+/* Does this run need KVM's dirty logging on the guest nodes' memory? */
+bool mmu_dirty_logging(const struct mmu_config *c);
 
 #endif

@@ -31,7 +31,11 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		/* PAGE_HINTING: a NUMA hinting fault. */
 		atomic_fetch_add(&m->faults.hint_faults, 1);
 		atomic_fetch_add(&pg->hint_faults, 1);
-		target = m->cfg.hint_migrate ? policy_hint_target(pg->frame->node, vcpu_node) : -1;
+		/* A page claimed by a migration (a precopy keeps it mapped) is
+		 * that migration's to move: only restore the leaf. */
+		target = m->cfg.hint_migrate && !atomic_load(&pg->claimed)
+				 ? policy_hint_target(pg->frame->node, vcpu_node)
+				 : -1;
 		if (target < 0) {
 			pte_set_present(pg->leaf);
 			atomic_store(&pg->state, PAGE_PRESENT);

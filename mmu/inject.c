@@ -44,3 +44,12 @@ int inject_copy(struct migrator *m, struct ws_page *pg, struct frame *new, const
 	}
 	return 1;
 }
+
+int migrator_inject_due(struct migrator *m)
+{
+	if (atomic_load(&m->started) < m->cfg->inject_after)
+		return 0;
+	atomic_store(&m->injected, 1);
+	atomic_fetch_add(&m->st.injections, 1);
+	return 1;
+}

@@ -1,8 +1,8 @@
 /* Huge-page migration engine (migrate.h). The file reads in the order a
  * migration runs, the order of the race in docs/design.md "The engine":
  *
- *   1 isolate  2 allocate targets  3 lazy-flush guard / unmap  4 copy
- *   5 switch  6 release
+ *   1 claim  2 allocate targets  3 precopy (precopy only: page still mapped)
+ *   4 isolate  5 lazy-flush guard / unmap  6 copy  7 switch  8 release
  *
  * then the undo paths, then the driver that times each phase at its call. */
 #include "migrate.h"
@@ -11,24 +11,31 @@
 #include <string.h>
 
 #include "inject.h"
+#include "strategy.h"
 
 /* One page of a batch, through the phases. */
 struct mig_item {
 	struct ws_page *pg;
 	int target;
 	struct frame *old, *new;
+	enum mig_strategy how;  /* unmap-copy or precopy (stop-the-world copies as unmap-copy) */
+	int isolated;
 	int was_present;
 	int held;          /* old frame write-protected by us */
+	int writing;       /* inside tlb_begin_vmm_write() on the new frame */
+	uint64_t nr;       /* the migrator's nr-th migration (--inject-after) */
+	struct precopy pc;
 	enum mig_status status;
 };
 
 static void putback_page(struct ws_page *pg, int was_present);
+static void unclaim(struct ws_page *pg);
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
 		  const struct mig_hooks *hooks)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
-				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc,	 &m->st.guard,	 &m->st.copy, &m->st.sw,
+				   &m->st.release, &m->st.total, &m->st.batch_total, &m->st.precopy, &m->pause };
 
 	memset(m, 0, sizeof(*m));
 	m->ws = ws;
@@ -45,47 +52,44 @@ int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct t
 
 void migrator_destroy(struct migrator *m)
 {
-	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc, &m->st.guard,       &m->st.copy, &m->st.sw,
-				   &m->st.release, &m->st.total, &m->st.batch_total, &m->pause };
+	struct lat_rec *recs[] = { &m->st.isolate, &m->st.alloc,	 &m->st.guard,	 &m->st.copy, &m->st.sw,
+				   &m->st.release, &m->st.total, &m->st.batch_total, &m->st.precopy, &m->pause };
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
 		lat_rec_free(recs[i]);
 }
 
-/* ---- 1. isolate ------------------------------------------------------------ */
+/* ---- 1. claim -------------------------------------------------------------- */
 
-/* Takes the page out of use. Its leaf is cleared so that a vCPU that walks
- * the tables from now on faults and waits for this migration. Returns the
- * old leaf, or 0 when the page is already migrating. */
-static uint64_t isolate_page(struct ws_page *pg, int *was_present)
+/* One migration per page: a precopy keeps the page mapped for a while, so
+ * the page state alone cannot say that it is taken. */
+static int claim_page(struct ws_page *pg)
 {
-	uint64_t old;
+	int expected = 0;
 
-	pthread_mutex_lock(&pg->lock);
-	if (atomic_load(&pg->state) == PAGE_MIGRATING) {
-		pthread_mutex_unlock(&pg->lock);
+	if (atomic_load(&pg->state) == PAGE_MIGRATING)
 		return 0;
-	}
-	atomic_store(&pg->state, PAGE_MIGRATING);
-	atomic_fetch_add(&pg->seq, 1); /* odd: in flight */
-	old = pte_clear_present(pg->leaf);
-	pthread_mutex_unlock(&pg->lock);
-	*was_present = !!(old & PTE_P);
-	return old | 1; /* never 0, even for a leaf that was not present */
+	return atomic_compare_exchange_strong(&pg->claimed, &expected, 1);
 }
 
-static void isolate_pages(struct migrator *m, struct mig_item *it, size_t n)
+static void claim_pages(struct migrator *m, struct mig_item *it, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		it[i].status = MIG_DONE;
-		it[i].held = 0;
+		it[i].held = it[i].isolated = it[i].writing = 0;
 		it[i].new = NULL;
-		if (!isolate_page(it[i].pg, &it[i].was_present)) {
+		if (!claim_page(it[i].pg)) {
 			it[i].status = MIG_BUSY;
 			atomic_fetch_add(&m->st.busy, 1);
 			continue;
 		}
+		/* The frame changes only under a claim: ours now. */
 		it[i].old = it[i].pg->frame;
+		it[i].nr = atomic_fetch_add(&m->started, 1);
+		it[i].how = strategy_for_page(m->cfg, it[i].pg);
+		if (it[i].how == STRATEGY_STOP_THE_WORLD ||
+		    (it[i].how == STRATEGY_PRECOPY && !(m->hooks.dirty_get && m->hooks.dirty_clear)))
+			it[i].how = STRATEGY_UNMAP_COPY;
 	}
 }
 
@@ -156,11 +160,56 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 			atomic_fetch_add(&m->st.aborted_not_huge, 1);
 		}
 		if (it[i].status != MIG_DONE)
-			putback_page(it[i].pg, it[i].was_present);
+			unclaim(it[i].pg);
 	}
 }
 
-/* ---- 3. lazy-flush guard and unmap ----------------------------------------- */
+/* ---- 3. precopy ------------------------------------------------------------ */
+
+/* Precopied pages are copied while they stay mapped and writable, one page
+ * after the other, before the batch is isolated (precopy.c). */
+static void precopy_pages(struct migrator *m, struct mig_item *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t;
+
+		if (it[i].status != MIG_DONE || it[i].how != STRATEGY_PRECOPY)
+			continue;
+		tlb_begin_vmm_write(m->tlb, it[i].new);
+		it[i].writing = 1;
+		t = now_ns();
+		precopy_rounds(m, it[i].old, it[i].new, &it[i].pc);
+		lat_rec_add(&m->st.precopy, now_ns() - t);
+	}
+}
+
+/* ---- 4. isolate ------------------------------------------------------------ */
+
+/* Takes the page out of use. Its leaf is cleared so that a vCPU that walks
+ * the tables from now on faults and waits for this migration. */
+static void isolate_page(struct ws_page *pg, int *was_present)
+{
+	uint64_t old;
+
+	pthread_mutex_lock(&pg->lock);
+	atomic_store(&pg->state, PAGE_MIGRATING);
+	atomic_fetch_add(&pg->seq, 1); /* odd: in flight */
+	old = pte_clear_present(pg->leaf);
+	pthread_mutex_unlock(&pg->lock);
+	*was_present = !!(old & PTE_P);
+}
+
+static void isolate_pages(struct mig_item *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].status != MIG_DONE)
+			continue;
+		isolate_page(it[i].pg, &it[i].was_present);
+		it[i].isolated = 1;
+	}
+}
+
+/* ---- 5. lazy-flush guard and unmap ----------------------------------------- */
 
 /* One invalidation of every old frame a vCPU may still reach, for the whole
  * batch; the frames stay write-protected (held) until release. Returns 0 or
@@ -174,6 +223,10 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 	for (size_t i = 0; i < n; i++) {
 		if (it[i].status != MIG_DONE)
 			continue;
+		if (it[i].how == STRATEGY_PRECOPY && m->cfg->inject == INJECT_NO_FINAL_GUARD && migrator_inject_due(m)) {
+			atomic_fetch_add(&m->st.final_guard_skipped, 1);
+			continue;
+		}
 		if (atomic_load(&it[i].pg->stale)) {
 			/* The guard: the leaf was changed with its flush deferred,
 			 * so vCPUs may hold translations of the old frame and write
@@ -207,20 +260,52 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 	return 0;
 }
 
-/* ---- 4. copy --------------------------------------------------------------- */
+/* ---- 6. copy --------------------------------------------------------------- */
 
-/* Bracketed so that a concurrent batched flush never write-protects the
- * target under the copy (docs/design.md "Invalidation"). */
-static void copy_frame(struct migrator *m, struct mig_item *it)
+void migrator_copy_whole(struct migrator *m, struct frame *new, const struct frame *old)
 {
-	tlb_begin_vmm_write(m->tlb, it->new);
-	if (!inject_copy(m, it->pg, it->new, it->old, atomic_fetch_add(&m->started, 1)))
-		memcpy(it->new->hva, it->old->hva, FRAME_SIZE);
-	tlb_end_vmm_write(m->tlb, it->new);
-	atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
+	copier_copy(m->copier, new->node, new->hva, old->hva, FRAME_SIZE);
 }
 
-/* ---- 5. switch ------------------------------------------------------------- */
+/* Bracketed so that a concurrent batched flush never write-protects the
+ * target under the copy (docs/design.md "Invalidation"); a precopy's
+ * bracket opened before its first round. */
+static void copy_frame(struct migrator *m, struct mig_item *it)
+{
+	if (!it->writing)
+		tlb_begin_vmm_write(m->tlb, it->new);
+	if (it->how == STRATEGY_PRECOPY) {
+		precopy_finish(m, it->old, it->new, &it->pc);
+		atomic_fetch_add(&m->st.bytes_copied, it->pc.bytes);
+	} else {
+		if (!inject_copy(m, it->pg, it->new, it->old, it->nr))
+			migrator_copy_whole(m, it->new, it->old);
+		atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
+	}
+	tlb_end_vmm_write(m->tlb, it->new);
+	it->writing = 0;
+}
+
+/* What one page's migration teaches auto, and the report. */
+static void account_strategy(struct migrator *m, struct mig_item *it)
+{
+	atomic_fetch_add(&m->st.by_strategy[it->how], 1);
+	if (it->how != STRATEGY_PRECOPY) {
+		strategy_saw_unmap_copy(it->pg);
+		return;
+	}
+	atomic_fetch_add(&m->st.precopy_rounds, it->pc.rounds);
+	atomic_fetch_add(&m->st.first_dirty_pieces, it->pc.first_dirty);
+	if (it->pc.error)
+		atomic_fetch_add(&m->st.precopy_errors, 1);
+	if (it->pc.converged)
+		atomic_fetch_add(&m->st.residue_pieces, it->pc.residue);
+	else
+		atomic_fetch_add(&m->st.precopy_fallbacks, 1);
+	strategy_saw_precopy(it->pg, it->pc.first_dirty, !it->pc.converged);
+}
+
+/* ---- 7. switch ------------------------------------------------------------- */
 
 /* The leaf points at the new frame, present again; waiters wake. */
 static void switch_leaf(struct ws_page *pg, struct frame *new)
@@ -231,11 +316,12 @@ static void switch_leaf(struct ws_page *pg, struct frame *new)
 	atomic_store(&pg->state, PAGE_PRESENT);
 	atomic_fetch_add(&pg->migrations, 1);
 	atomic_fetch_add(&pg->seq, 1); /* even: done */
+	atomic_store(&pg->claimed, 0);
 	pthread_cond_broadcast(&pg->changed);
 	pthread_mutex_unlock(&pg->lock);
 }
 
-/* ---- 6. release ------------------------------------------------------------ */
+/* ---- 8. release ------------------------------------------------------------ */
 
 /* Drops the write-protect holds (one host call per contiguous run) and
  * returns the old frames to the pool. If the holds cannot be dropped, the
@@ -264,7 +350,14 @@ static void release_old_frames(struct migrator *m, struct mig_item *it, size_t n
 
 /* ---- undo ------------------------------------------------------------------ */
 
-/* Undo of isolate_page() for an abort: the page keeps its frame. */
+/* Undo of claim_page(), before isolation. */
+static void unclaim(struct ws_page *pg)
+{
+	atomic_store(&pg->claimed, 0);
+}
+
+/* Undo of isolate_page() and the claim for an abort: the page keeps its
+ * frame. */
 static void putback_page(struct ws_page *pg, int was_present)
 {
 	pthread_mutex_lock(&pg->lock);
@@ -272,6 +365,7 @@ static void putback_page(struct ws_page *pg, int was_present)
 		pte_set_present(pg->leaf);
 	atomic_store(&pg->state, was_present ? PAGE_PRESENT : PAGE_HINTING);
 	atomic_fetch_add(&pg->seq, 1);
+	atomic_store(&pg->claimed, 0);
 	pthread_cond_broadcast(&pg->changed);
 	pthread_mutex_unlock(&pg->lock);
 }
@@ -284,6 +378,8 @@ static void abort_batch(struct migrator *m, struct mig_item *it, size_t n)
 			continue;
 		if (it[i].held && tlb_release(m->tlb, it[i].old))
 			atomic_fetch_add(&m->st.release_failed, 1);
+		if (it[i].writing)
+			tlb_end_vmm_write(m->tlb, it[i].new);
 		frame_free(m->pool, it[i].new);
 		putback_page(it[i].pg, it[i].was_present);
 		it[i].status = MIG_ERROR;
@@ -301,13 +397,17 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 	size_t done = 0, nr_held = 0;
 	int rc;
 
-	t = now_ns();
-	isolate_pages(m, it, n);
-	t_isolate = now_ns() - t;
+	claim_pages(m, it, n);
 
 	t = now_ns();
 	alloc_targets(m, it, n);
 	t_alloc = now_ns() - t;
+
+	precopy_pages(m, it, n);
+
+	t = now_ns();
+	isolate_pages(it, n);
+	t_isolate = now_ns() - t;
 
 	t = now_ns();
 	rc = lazy_flush_guard_and_unmap(m, it, n, &nr_held);
@@ -333,6 +433,7 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 
 		lat_rec_add(&m->st.copy, t_copy);
 		lat_rec_add(&m->st.sw, t_switch);
+		account_strategy(m, &it[i]);
 		done++;
 	}
 
@@ -360,7 +461,7 @@ size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int 
 			  enum mig_reason why, enum mig_status *status)
 {
 	struct mig_item it[MIG_BATCH_MAX];
-	int stw = m->cfg->stop_the_world && m->hooks.pause_all && m->hooks.resume_all;
+	int stw = m->cfg->strategy == STRATEGY_STOP_THE_WORLD && m->hooks.pause_all && m->hooks.resume_all;
 	size_t done;
 	uint64_t t;
 

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "copier.h"
 #include "pool.h"
+#include "precopy.h"
 #include "stats.h"
 #include "tlb.h"
 #include "ws.h"
@@ -51,22 +53,39 @@ struct mig_stats {
 	atomic_uint_fast64_t no_invalidation;    /* already unreachable: nothing to do */
 	atomic_uint_fast64_t bytes_copied;
 	atomic_uint_fast64_t release_failed;     /* old frames left write-protected, kept out of the pool */
+	/* strategies (docs/measurements.md "Strategies") */
+	atomic_uint_fast64_t by_strategy[4];     /* pages moved, per enum mig_strategy */
+	atomic_uint_fast64_t precopy_rounds;     /* copies while mapped, all precopied pages */
+	atomic_uint_fast64_t precopy_fallbacks;  /* did not converge: whole copy under the guard */
+	atomic_uint_fast64_t precopy_errors;     /* a dirty-log call failed: fell back */
+	atomic_uint_fast64_t residue_pieces;     /* 4 KiB pieces copied by final rounds that converged */
+	atomic_uint_fast64_t first_dirty_pieces; /* pieces dirtied during the full copies */
+	atomic_uint_fast64_t final_guard_skipped;/* --inject no-final-guard */
+	atomic_uint_fast64_t injections;         /* precopy injections applied */
+	struct lat_rec precopy;                  /* per precopied page: its rounds while mapped */
 };
 
-/* Stop-the-world baseline (what a naive VMM does, cfg->stop_the_world):
- * every vCPU is paused around each migration. The VMM provides the hooks. */
+/* What the engine asks of the VMM. Stop-the-world (what a naive VMM does):
+ * every vCPU is paused around each migration. Precopy: KVM's dirty log of
+ * the 512 4 KiB pieces of the frame at `gpa` (bit i: piece i); get reads the
+ * pieces written since their last clear, clear resets the given bits and
+ * write-protects those pieces again. Both return 0 or -errno. */
 struct mig_hooks {
 	void (*pause_all)(void *ctx);
 	void (*resume_all)(void *ctx);
-	void *ctx;
+	int (*dirty_get)(void *ctx, uint64_t gpa, uint64_t bits[PIECES / 64]);
+	int (*dirty_clear)(void *ctx, uint64_t gpa, const uint64_t bits[PIECES / 64]);
+	void *ctx;                    /* of pause_all, resume_all */
+	void *dirty_ctx;              /* of dirty_get, dirty_clear */
 };
 
 struct migrator {
 	struct ws *ws;
 	struct pool *pool;
 	struct tlb *tlb;
-	const struct mmu_config *cfg; /* guard, stop_the_world, inject: read at each migration */
+	const struct mmu_config *cfg; /* guard, strategy, inject: read at each migration */
 	struct mig_hooks hooks;
+	struct copier *copier;        /* --copy-threads; NULL: memcpy */
 	atomic_uint_fast64_t started;
 	atomic_int injected;
 	uint32_t injected_page;       /* where the injection went */
@@ -91,6 +110,9 @@ enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int ta
  * happened to it. Returns the number migrated. */
 size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int *targets, size_t n,
 			  enum mig_reason why, enum mig_status *status);
+
+/* A whole 2 MiB copy, split over the copy threads of the target's node. */
+void migrator_copy_whole(struct migrator *m, struct frame *new, const struct frame *old);
 
 /* Blocks until the migration of `pg` that was in flight when `seq` was read
  * has finished. Returns the nanoseconds waited. */

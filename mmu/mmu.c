@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "strategy.h"
+
 /* Working-set pages start in blocks, in proportion to each node's memory
  * (page i on node i * nodes / pages when the nodes are of one size), so
  * that vCPUs of every node find both local and remote pages. */
@@ -30,7 +32,12 @@ bool mmu_migrates(const struct mmu_config *c)
 
 const char *mmu_strategy_name(const struct mmu_config *c)
 {
-	return c->stop_the_world ? "stop-the-world" : "unmap-copy";
+	return mig_strategy_name(c->strategy);
+}
+
+bool mmu_dirty_logging(const struct mmu_config *c)
+{
+	return c->strategy == STRATEGY_PRECOPY || c->strategy == STRATEGY_AUTO;
 }
 
 int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layout *layout,
@@ -87,6 +94,8 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 void mmu_destroy(struct mmu *m)
 {
 	mmu_stop(m);
+	m->mig.copier = NULL;
+	copier_stop(&m->copier);
 	if (m->have_scan)
 		scanner_destroy(&m->scan);
 	if (m->have_queue)
@@ -147,6 +156,11 @@ int mmu_start(struct mmu *m, struct nerr *e)
 		if (worker_start(&m->keeper, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
 	}
+	if (m->cfg.copy_threads > 1) {
+		if (copier_start(&m->copier, m->cfg.copy_threads, m->pool.nr_nodes, m->layout.host_node_of, e))
+			return -1;
+		m->mig.copier = &m->copier;
+	}
 	if (m->cfg.scan_period_ns && scanner_start(&m->scan))
 		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the scanner thread");
 	if (m->cfg.migrate.rate_per_s > 0 && schedule_start(&m->sched))
@@ -159,5 +173,7 @@ void mmu_stop(struct mmu *m)
 	schedule_stop(&m->sched);
 	if (m->have_scan)
 		scanner_stop(&m->scan);
+	/* Hinting-fault migrations on vCPU threads may still copy: the crews
+	 * stay until the mmu is destroyed. */
 	worker_stop(&m->keeper);
 }

@@ -42,6 +42,7 @@ struct mmu {
 	struct ws ws;
 	struct tlb tlb;
 	struct migrator mig;
+	struct copier copier;         /* --copy-threads, started by mmu_start */
 	struct page_queue marked;
 	struct scanner scan;
 	struct mig_schedule sched;

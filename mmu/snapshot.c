@@ -16,7 +16,20 @@ void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
 	s->nr_nodes = m->pool.nr_nodes;
 	s->hugetlb = m->pool.hugetlb;
 	s->guard = m->cfg.guard;
-	s->stop_the_world = m->cfg.stop_the_world;
+	s->stop_the_world = m->cfg.strategy == STRATEGY_STOP_THE_WORLD;
+	s->strategy = m->cfg.strategy;
+	s->copy_threads = m->cfg.copy_threads ? m->cfg.copy_threads : 1;
+	for (int i = 0; i < 4; i++)
+		s->by_strategy[i] = LD(st->by_strategy[i]);
+	s->precopy_rounds = LD(st->precopy_rounds);
+	s->precopy_fallbacks = LD(st->precopy_fallbacks);
+	s->precopy_errors = LD(st->precopy_errors);
+	s->residue_pieces = LD(st->residue_pieces);
+	s->first_dirty_pieces = LD(st->first_dirty_pieces);
+	s->final_guard_skipped = LD(st->final_guard_skipped);
+	s->injections = LD(st->injections);
+	s->copies_parallel = __atomic_load_n(&m->copier.parallel, __ATOMIC_RELAXED);
+	s->copies_alone = __atomic_load_n(&m->copier.alone, __ATOMIC_RELAXED);
 	s->batch_pages = schedule_batch_pages(&m->sched);
 	s->done = LD(st->done);
 	for (int r = 0; r < MIG_NR_REASONS; r++)
@@ -60,6 +73,7 @@ void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
 		.vcpu_stall = &m->faults.stall,
 		.tlb_invalidate = &m->tlb.per_call,
 		.stw_pause = &m->mig.pause,
+		.precopy = &st->precopy,
 	};
 }
 

@@ -19,6 +19,7 @@ struct mmu_latencies {
 	const struct lat_rec *vcpu_stall;      /* per resolved fault */
 	const struct lat_rec *tlb_invalidate;  /* per invalidation call */
 	const struct lat_rec *stw_pause;       /* stop-the-world: all vCPUs out */
+	const struct lat_rec *precopy;         /* precopy rounds while mapped, per page */
 };
 
 struct mmu_snapshot {
@@ -28,12 +29,19 @@ struct mmu_snapshot {
 	int hugetlb;
 	int guard;
 	int stop_the_world;
+	enum mig_strategy strategy;
+	uint32_t copy_threads;
 	uint32_t batch_pages;
 	/* migrations */
 	uint64_t done, by_reason[MIG_NR_REASONS];
 	uint64_t aborted_nomem, aborted_not_huge, busy, errors, bytes_copied;
 	uint64_t collapsed, huge_verified, huge_unknown;
 	uint64_t guard_flushes, guard_skipped, eager_unmaps, no_invalidation;
+	/* strategies (docs/measurements.md "Strategies") */
+	uint64_t by_strategy[4];       /* pages moved by unmap-copy, (stop-the-world), precopy */
+	uint64_t precopy_rounds, precopy_fallbacks, precopy_errors, residue_pieces, first_dirty_pieces;
+	uint64_t final_guard_skipped, injections;
+	uint64_t copies_parallel, copies_alone;
 	int injected;
 	uint32_t injected_page;
 	uint64_t injected_offset;

@@ -21,6 +21,7 @@ int ws_create(struct ws *w, struct pt *pt, struct pool *pool, uint64_t base, uin
 	for (uint32_t i = 0; i < nr_pages; i++) {
 		pthread_mutex_init(&w->pages[i].lock, NULL);
 		pthread_cond_init(&w->pages[i].changed, NULL);
+		atomic_init(&w->pages[i].precopy_dirty, -1);
 	}
 	for (uint32_t i = 0; i < nr_pages; i++) {
 		struct ws_page *pg = &w->pages[i];

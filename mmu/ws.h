@@ -32,6 +32,13 @@ struct ws_page {
 	pthread_cond_t changed;     /* broadcast when a migration ends */
 	atomic_uint_fast64_t migrations;
 	atomic_uint_fast64_t hint_faults;
+	/* Owned by one migration from its start (before a precopy, which
+	 * leaves the page mapped) to its end; others get MIG_BUSY. */
+	atomic_int claimed;
+	/* What auto decides from (strategy.h): pieces dirtied during the last
+	 * precopy's first copy (-1: never precopied), unmap-copies since. */
+	atomic_int precopy_dirty;
+	atomic_int unmap_copies_since_probe;
 };
 
 struct ws {

@@ -115,6 +115,7 @@
 #define NUMIG_PARAM_SEED 3
 #define NUMIG_PARAM_WRITE_PCT 4    /* hammer: percentage of writes */
 #define NUMIG_PARAM_COUNT 5        /* hcbench: hypercalls to make */
+#define NUMIG_PARAM_WRITE_SET 6    /* hammer: % of each page's 4 KiB pieces written (0 = 100) */
 
 struct numig_mailbox {
 	uint64_t self;                 /* GVA of this mailbox (read via %fs:0) */

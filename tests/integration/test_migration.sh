@@ -15,25 +15,6 @@ if ! command -v python3 >/dev/null; then
 	skip "migration tests" "python3 (for reading --json) is not installed"; done_testing; exit
 fi
 
-# json_check NAME PY_EXPR -- numig args: run with --json, evaluate PY_EXPR on d.
-json_check() {
-	local name=$1 expr=$2; shift 2; [ "$1" = -- ] && shift
-	local out
-	out=$(timeout 120 "$NUMIG" "$@" --json --quiet 2>/dev/null)
-	if printf '%s' "$out" | python3 -c "
-import json, sys
-d = json.load(sys.stdin)
-ok = bool($expr)
-if not ok:
-    m = d.get('migration', {}); i = d.get('integrity') or {}
-    print('exit', d['exit_code'], d['result'], '| done', m.get('done'), 'min/page', d.get('page_migrations_min'), '| lost', i.get('guest_lost'), i.get('host_lost'), 'corrupt', i.get('guest_corrupt'), i.get('host_corrupt'))
-sys.exit(0 if ok else 1)" >"$tmp/why" 2>&1; then
-		ok "$name"
-	else
-		not_ok "$name" "$(cat "$tmp/why")"
-	fi
-	LAST_JSON=$out
-}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 W="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M"

@@ -23,6 +23,7 @@ enum {
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
 	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
+	OPT_STRATEGY, OPT_COPY_THREADS, OPT_PRECOPY_ROUNDS, OPT_PRECOPY_RESIDUE, OPT_WRITE_SET,
 };
 
 static const struct option options[] = {
@@ -61,6 +62,11 @@ static const struct option options[] = {
 	{ "migrate-batch", required_argument, NULL, OPT_BATCH },
 	{ "param", required_argument, NULL, OPT_PARAM },
 	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },
+	{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
+	{ "precopy-rounds", required_argument, NULL, OPT_PRECOPY_ROUNDS },
+	{ "precopy-residue", required_argument, NULL, OPT_PRECOPY_RESIDUE },
+	{ "write-set", required_argument, NULL, OPT_WRITE_SET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -101,8 +107,16 @@ void cli_usage(FILE *f)
 		"  --no-guard              skip the lazy-flush guard: UNSAFE, for proving the checker catches the race\n"
 		"  --migrate-batch K       the migration thread moves K pages per batch, with one invalidation\n"
 		"                          for all their old frames (1..64) [1]\n"
-		"  --stop-the-world        baseline: pause every vCPU around each migration (what a naive VMM does)\n"
+		"  --strategy S            how pages move: unmap-copy (Linux's: unmap, copy, switch),\n"
+		"                          stop-the-world (baseline: every vCPU paused for each migration),\n"
+		"                          precopy (copy while mapped, 4 KiB dirty logging, guarded residue),\n"
+		"                          auto (per page: precopy for sparse writers) [unmap-copy]\n"
+		"  --stop-the-world        the same as --strategy stop-the-world\n"
+		"  --precopy-rounds N      precopy: most recopy rounds before the guarded final one (0..64) [4]\n"
+		"  --precopy-residue N     precopy: dirty 4 KiB pieces small enough to finish with (0..512) [16]\n"
+		"  --copy-threads N        split each 2 MiB copy over N threads pinned to the target node (1..64) [1]\n"
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
+		"  --inject skip-final-harvest|no-final-guard  break every precopy after --inject-after\n"
 		"  --inject-after N        ... after N migrations, so the guest has filled its pages [200]\n"
 		"  --seed N                seed for page and node choices [1]\n"
 		"workloads\n"
@@ -111,6 +125,8 @@ void cli_usage(FILE *f)
 		"  --write-pct N           hammer: percentage of writes [50]\n"
 		"  --param NAME=VALUE      a parameter for your own guest, read with numig_param(\"NAME\", default);\n"
 		"                          NAME is a-z, 0-9, _ (up to 15), VALUE decimal or 0x hex; up to 8\n"
+		"  --write-set PCT         hammer: percentage of each page's 4 KiB pieces it writes; it only\n"
+		"                          reads the others [100]\n"
 		"output\n"
 		"  --json                  JSON report on stdout (schema: docs/measurements.md)\n"
 		"  --plot FILE.svg         latency histograms and guest throughput over time\n"
@@ -148,6 +164,10 @@ void cli_defaults(struct run_config *c)
 	c->mmu.hint_migrate = 1;
 	c->mmu.scan_size = 16;
 	c->mmu.migrate_batch = 1;
+	c->mmu.strategy = STRATEGY_UNMAP_COPY;
+	c->mmu.precopy_rounds = 4;
+	c->mmu.precopy_residue = 16;
+	c->mmu.copy_threads = 1;
 	c->mmu.inject_after = 200;
 	c->mmu.seed = 1;
 	c->mmu.migrate.to_node = -1;
@@ -305,8 +325,14 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 			c->mmu.inject = INJECT_CORRUPT_COPY;
 		else if (!strcmp(arg, "skip-copy-line"))
 			c->mmu.inject = INJECT_SKIP_COPY_LINE;
+		else if (!strcmp(arg, "skip-final-harvest"))
+			c->mmu.inject = INJECT_SKIP_FINAL_HARVEST;
+		else if (!strcmp(arg, "no-final-guard"))
+			c->mmu.inject = INJECT_NO_FINAL_GUARD;
 		else
-			return nerr_set(e, NUMIG_EXIT_USAGE, "--inject: unknown fault '%s' (corrupt-copy, skip-copy-line)",
+			return nerr_set(e, NUMIG_EXIT_USAGE,
+					"--inject: unknown fault '%s' (corrupt-copy, skip-copy-line, skip-final-harvest, "
+					"no-final-guard)",
 					arg);
 		return 0;
 	case OPT_INJECT_AFTER:
@@ -332,8 +358,30 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->allow_unsafe_host = 1;
 		return 0;
 	case OPT_STW:
-		c->mmu.stop_the_world = 1;
+		c->mmu.strategy = STRATEGY_STOP_THE_WORLD;
 		return 0;
+	case OPT_STRATEGY:
+		return need(parse_strategy(arg, &c->mmu.strategy, err, sizeof(err)), e, "--strategy", err);
+	case OPT_COPY_THREADS:
+		if (need(parse_u64_range(arg, 1, 64, &v, "--copy-threads", err, sizeof(err)), e, "--copy-threads", err))
+			return -1;
+		c->mmu.copy_threads = (uint32_t)v;
+		return 0;
+	case OPT_PRECOPY_ROUNDS:
+		if (need(parse_u64_range(arg, 0, 64, &v, "--precopy-rounds", err, sizeof(err)), e, "--precopy-rounds", err))
+			return -1;
+		c->mmu.precopy_rounds = (uint32_t)v;
+		return 0;
+	case OPT_PRECOPY_RESIDUE:
+		if (need(parse_u64_range(arg, 0, 512, &v, "--precopy-residue", err, sizeof(err)), e, "--precopy-residue",
+			 err))
+			return -1;
+		c->mmu.precopy_residue = (uint32_t)v;
+		return 0;
+	case OPT_WRITE_SET:
+		return need(parse_u64_range(arg, 1, 100, &c->params[NUMIG_PARAM_WRITE_SET], "--write-set", err,
+					    sizeof(err)),
+			    e, "--write-set", err);
 	case OPT_BATCH:
 		if (need(parse_u64_range(arg, 1, MIG_BATCH_MAX, &v, "--migrate-batch", err, sizeof(err)), e,
 			 "--migrate-batch", err))
@@ -381,6 +429,10 @@ static int check_config(struct run_config *c, struct nerr *e)
 	if (c->mmu.migrate.pattern == SCHED_TO_NODE && c->mmu.migrate.to_node >= c->mmu.nr_nodes)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--migrate pattern=to:%d names a node the guest does not have (--nodes %d)",
 				c->mmu.migrate.to_node, c->mmu.nr_nodes);
+	if ((c->mmu.inject == INJECT_SKIP_FINAL_HARVEST || c->mmu.inject == INJECT_NO_FINAL_GUARD) &&
+	    !mmu_dirty_logging(&c->mmu))
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--inject %s breaks precopy: use --strategy precopy or auto",
+				c->mmu.inject == INJECT_SKIP_FINAL_HARVEST ? "skip-final-harvest" : "no-final-guard");
 	if (c->timeout_ns == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
 	if (c->tap && c->json)

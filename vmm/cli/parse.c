@@ -1,6 +1,7 @@
 /* CLI value parsers: strict, locale-independent, with one-line messages. */
 #include "parse.h"
 #include "vmm/report/text.h"
+#include "mmu/strategy.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -459,5 +460,17 @@ int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, cha
 	memcpy(name, s, n);
 	name[n] = '\0';
 	*value = x;
+	return 0;
+}
+
+int parse_strategy(const char *s, enum mig_strategy *out, char *err, size_t errlen)
+{
+	int v = mig_strategy_of(s);
+
+	if (v < 0) {
+		snprintf(err, errlen, "unknown strategy '%.64s' (unmap-copy, stop-the-world, precopy, auto)", s);
+		return -1;
+	}
+	*out = (enum mig_strategy)v;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mmu/policy.h" /* struct migrate_spec: the scheduler's own */
+#include "mmu/config.h" /* enum mig_strategy */
 
 /* Byte size: decimal integer with an optional binary suffix K/M/G/T
  * (case-insensitive), optionally followed by "B" or "iB":
@@ -50,5 +51,7 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 /* --param NAME=VALUE for a guest (numig_param()): NAME is 1..15 of
  * [a-z0-9_], VALUE a decimal integer (or 0x hex). */
 int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen);
+/* unmap-copy | stop-the-world | precopy | auto (mmu/strategy.h). */
+int parse_strategy(const char *s, enum mig_strategy *out, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "mmu/snapshot.h"
 #include "vmm/vm/place.h"
+#include "mmu/strategy.h"
 #include "plot.h"
 
 #define PHASES_MAX 16
@@ -34,6 +35,7 @@ static size_t phases_of(const struct mmu_snapshot *s, struct phase *p)
 	p[n++] = (struct phase){ "vcpu_stall", "vCPU stall (fault)", l->vcpu_stall };
 	p[n++] = (struct phase){ "tlb_invalidate", "invalidation call", l->tlb_invalidate };
 	p[n++] = (struct phase){ "stw_pause", "pause all vCPUs", l->stw_pause };
+	p[n++] = (struct phase){ "precopy", "precopy (mapped)", l->precopy };
 	return n;
 }
 
@@ -151,6 +153,29 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 		(unsigned long long)s->aborted_nomem, (unsigned long long)s->aborted_not_huge,
 		(unsigned long long)s->busy,
 		(unsigned long long)s->errors, (double)s->bytes_copied / (1 << 20));
+	fprintf(f, "strategy: %s%s; pages moved: %llu unmap-copy, %llu stop-the-world, %llu precopy; copy threads %u",
+		mig_strategy_name(s->strategy), s->stop_the_world ? " (every vCPU paused for each whole migration)" : "",
+		(unsigned long long)s->by_strategy[STRATEGY_UNMAP_COPY],
+		(unsigned long long)s->by_strategy[STRATEGY_STOP_THE_WORLD],
+		(unsigned long long)s->by_strategy[STRATEGY_PRECOPY], s->copy_threads);
+	if (s->copy_threads > 1)
+		fprintf(f, " (%llu copies split, %llu alone)", (unsigned long long)s->copies_parallel,
+			(unsigned long long)s->copies_alone);
+	fprintf(f, "\n");
+	if (s->by_strategy[STRATEGY_PRECOPY]) {
+		double pages = (double)s->by_strategy[STRATEGY_PRECOPY];
+
+		fprintf(f, "precopy: %.2f rounds per page, %.1f pieces dirtied during the full copy, %.1f residue pieces "
+			   "per converged page; %llu fell back to unmap-copy (%llu dirty-log errors)",
+			(double)s->precopy_rounds / pages, (double)s->first_dirty_pieces / pages,
+			s->by_strategy[STRATEGY_PRECOPY] > s->precopy_fallbacks
+				? (double)s->residue_pieces / (pages - (double)s->precopy_fallbacks)
+				: 0.0,
+			(unsigned long long)s->precopy_fallbacks, (unsigned long long)s->precopy_errors);
+		if (s->injections)
+			fprintf(f, "; INJECTED into %llu precopies", (unsigned long long)s->injections);
+		fprintf(f, "\n");
+	}
 	if (s->guard)
 		fprintf(f, "guard: ON: %llu guard flushes (flush was pending), %llu eager unmaps, %llu without "
 			   "invalidation (already flushed)\n",
@@ -402,6 +427,20 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_kv_bool(w, "guard", s->guard);
 	json_kv_bool(w, "unsafe", !s->guard);
 	json_kv_bool(w, "stop_the_world", s->stop_the_world);
+	json_kv_str(w, "strategy", mig_strategy_name(s->strategy));
+	json_kv_u64(w, "copy_threads", s->copy_threads);
+	json_kv_u64(w, "copies_parallel", s->copies_parallel);
+	json_kv_u64(w, "copies_alone", s->copies_alone);
+	json_kv_u64(w, "pages_unmap_copy", s->by_strategy[STRATEGY_UNMAP_COPY]);
+	json_kv_u64(w, "pages_stop_the_world", s->by_strategy[STRATEGY_STOP_THE_WORLD]);
+	json_kv_u64(w, "pages_precopy", s->by_strategy[STRATEGY_PRECOPY]);
+	json_kv_u64(w, "precopy_rounds", s->precopy_rounds);
+	json_kv_u64(w, "precopy_fallbacks", s->precopy_fallbacks);
+	json_kv_u64(w, "precopy_errors", s->precopy_errors);
+	json_kv_u64(w, "precopy_first_dirty_pieces", s->first_dirty_pieces);
+	json_kv_u64(w, "precopy_residue_pieces", s->residue_pieces);
+	json_kv_u64(w, "precopy_injections", s->injections);
+	json_kv_u64(w, "final_guard_skipped", s->final_guard_skipped);
 	json_kv_u64(w, "batch_pages", s->batch_pages);
 	json_kv_bool(w, "fault_injected", s->injected);
 	if (s->injected) {

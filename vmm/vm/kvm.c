@@ -109,10 +109,12 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	vm->vm_fd = vm->kvm_fd = -1;
 }
 
-int kvm_vm_set_memslot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, struct nerr *e)
+int kvm_vm_set_memslot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, int log_dirty,
+		       struct nerr *e)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
+		.flags = log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)hva,

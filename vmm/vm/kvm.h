@@ -22,7 +22,8 @@ struct kvm_vm {
 int kvm_vm_create(struct kvm_vm *vm, const char *dev_path, int nr_vcpus, struct nerr *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
-int kvm_vm_set_memslot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
+/* log_dirty: KVM_MEM_LOG_DIRTY_PAGES (precopy, vmm/vm/dirtylog.h). */
+int kvm_vm_set_memslot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, int log_dirty,
 		       struct nerr *e);
 
 #endif

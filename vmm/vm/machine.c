@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmu/strategy.h"
 #include "sysarea.h"
 
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
@@ -45,7 +46,10 @@ void machine_pause_all(void *arg)
 	struct machine *m = arg;
 	uint64_t next_kick = 0;
 
-	atomic_store(&m->pause_req, 1);
+	/* A count, not a flag: a hinting-fault migration on a vCPU thread and
+	 * the migration thread may pause at once, and the first to resume must
+	 * not let vCPUs run during the other's copy. */
+	atomic_fetch_add(&m->pausers, 1);
 	for (;;) {
 		int inside = 0;
 		uint64_t now;
@@ -56,7 +60,7 @@ void machine_pause_all(void *arg)
 			return;
 		/* Poll, do not sleep: a 20 us nanosleep takes ~90 us with the
 		 * default timer slack, longer than a kick. Re-kick every 50 us in
-		 * case a vCPU entered KVM_RUN just before it saw pause_req. */
+		 * case a vCPU entered KVM_RUN just before it saw pausers. */
 		now = now_ns();
 		if (now >= next_kick) {
 			machine_kick_all(m);
@@ -71,8 +75,8 @@ void machine_resume_all(void *arg)
 	struct machine *m = arg;
 
 	pthread_mutex_lock(&m->lock);
-	atomic_store(&m->pause_req, 0);
-	pthread_cond_broadcast(&m->resumed);
+	if (atomic_fetch_sub(&m->pausers, 1) == 1)
+		pthread_cond_broadcast(&m->resumed);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -85,6 +89,17 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 {
 	const struct host_info *h = &m->host;
 
+	/* Dirty logging makes KVM map guest huge pages with 4 KiB SPTEs under
+	 * a "direct" shadow page whose base gfn KVM never re-checks; after a
+	 * host-side PDE switch the vCPUs keep using it, and dirty-tracking
+	 * faults mark the *old* frame's pieces dirty (measured: precopy lost
+	 * writes in every run here). No kernel fix or flag makes that safe. */
+	if (mmu_dirty_logging(&m->cfg.mmu) && mmu_migrates(&m->cfg.mmu) && h->shadow_paging == 1)
+		return nerr_set(e, NUMIG_EXIT_ENV,
+				"refusing --strategy %s: KVM uses %s; with dirty logging it maps guest huge pages with "
+				"4 KiB shadow entries that survive numig's page-table switches, so precopy loses writes "
+				"(docs/design.md \"Precopy\"). It needs EPT/NPT",
+				mig_strategy_name(m->cfg.mmu.strategy), h->mmu_mode);
 	if (!mmu_migrates(&m->cfg.mmu) || m->cfg.mmu.hugetlb || m->cfg.allow_unsafe_host)
 		return 0;
 	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
@@ -146,7 +161,10 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 int machine_create(struct machine *m, const struct run_config *cfg, struct nerr *e)
 {
-	const struct mig_hooks hooks = { machine_pause_all, machine_resume_all, m };
+	const int log_dirty = mmu_dirty_logging(&cfg->mmu);
+	const struct mig_hooks hooks = { machine_pause_all, machine_resume_all,
+					 log_dirty ? dirty_log_get : NULL, log_dirty ? dirty_log_clear : NULL,
+					 m, &m->dlog };
 	struct mmu_layout layout;
 	uint64_t slots = cfg->params[NUMIG_PARAM_SLOTS] ? cfg->params[NUMIG_PARAM_SLOTS] : 1;
 	uint64_t ws_pages = cfg->ws_bytes / FRAME_SIZE;
@@ -195,12 +213,20 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	if (mmu_init(&m->mmu, &cfg->mmu, &layout, &hooks, e))
 		return -1;
 
-	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, e))
+	if (log_dirty) {
+		if (dirty_log_enable(&m->dlog, &m->vm, e))
+			return -1;
+		m->have_dlog = 1;
+	}
+	/* The system area never migrates: never logged. */
+	if (kvm_vm_set_memslot(&m->vm, 0, 0, m->sys_bytes, m->sys, 0, e))
 		return -1;
 	for (int g = 0; g < m->mmu.pool.nr_nodes; g++) {
 		struct node_pool *np = &m->mmu.pool.node[g];
 
-		if (kvm_vm_set_memslot(&m->vm, (uint32_t)(1 + g), np->gpa, np->bytes, np->hva, e))
+		if (kvm_vm_set_memslot(&m->vm, (uint32_t)(1 + g), np->gpa, np->bytes, np->hva, log_dirty, e))
+			return -1;
+		if (log_dirty && dirty_log_add_slot(&m->dlog, (uint32_t)(1 + g), np->gpa, np->bytes, e))
 			return -1;
 	}
 	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
@@ -233,6 +259,8 @@ void machine_destroy(struct machine *m)
 	}
 	/* The VM goes before the memory it maps. */
 	kvm_vm_destroy(&m->vm);
+	if (m->have_dlog)
+		dirty_log_destroy(&m->dlog);
 	if (m->have_mmu)
 		mmu_destroy(&m->mmu);
 	if (m->sys_map)

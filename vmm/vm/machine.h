@@ -16,6 +16,7 @@
 #include "mmu/mmu.h"
 #include "checks.h"
 #include "config.h"
+#include "dirtylog.h"
 #include "elf.h"
 #include "hostinfo.h"
 #include "kvm.h"
@@ -40,6 +41,8 @@ struct machine {
 	struct guest_image img;
 	struct mmu mmu;
 	int have_mmu;
+	struct dirty_log dlog;       /* precopy and auto only */
+	int have_dlog;
 	struct vcpu vcpus[NUMIG_MAX_VCPUS];
 	int node_mode[POOL_MAX_NODES];  /* libvirt numatune mode each guest node was placed with */
 	char placement_note[256];
@@ -49,7 +52,7 @@ struct machine {
 	pthread_cond_t changed;      /* a vCPU ended */
 	int nr_ended;
 	atomic_int stopping;
-	atomic_int pause_req;        /* stop-the-world: vCPUs park outside KVM_RUN */
+	atomic_int pausers;          /* stop-the-world: while > 0, vCPUs park outside KVM_RUN */
 	pthread_cond_t resumed;
 	int barrier_count;
 	uint64_t barrier_gen;
@@ -71,7 +74,7 @@ void machine_destroy(struct machine *m);
 /* Asks every vCPU to leave KVM_RUN (signal + immediate_exit). */
 void machine_kick_all(struct machine *m);
 /* Stop-the-world: returns when no vCPU is inside KVM_RUN; they stay out
- * until machine_resume_all(). */
+ * until every machine_pause_all() has had its machine_resume_all(). */
 void machine_pause_all(void *machine);
 void machine_resume_all(void *machine);
 /* Sum over vCPUs of a guest counter (counter[idx] of every mailbox). */

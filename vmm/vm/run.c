@@ -62,9 +62,9 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		/* in_run before the re-check: a pauser that saw in_run == 0
-		 * knows this vCPU will see pause_req and not enter. */
+		 * knows this vCPU will see pausers and not enter. */
 		atomic_store(&v->in_run, 1);
-		if (atomic_load(&m->pause_req)) {
+		if (atomic_load(&m->pausers)) {
 			atomic_store(&v->in_run, 0);
 			continue;
 		}

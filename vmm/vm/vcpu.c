@@ -170,10 +170,10 @@ void vcpu_park_if_paused(struct vcpu *v)
 {
 	struct machine *m = v->m;
 
-	if (!atomic_load(&m->pause_req))
+	if (!atomic_load(&m->pausers))
 		return;
 	pthread_mutex_lock(&m->lock);
-	while (atomic_load(&m->pause_req) && !atomic_load(&m->stopping))
+	while (atomic_load(&m->pausers) && !atomic_load(&m->stopping))
 		pthread_cond_wait(&m->resumed, &m->lock);
 	pthread_mutex_unlock(&m->lock);
 }

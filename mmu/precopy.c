@@ -1,0 +1,109 @@
+/* Precopy rounds (precopy.h). The dirty log is KVM's bitmap with manual
+ * protect (docs/design.md "Precopy"): get reads the bits of one frame,
+ * clear resets them and write-protects those pieces again, so the next
+ * write to a piece sets its bit. A piece is always cleared *before* it is
+ * copied: a write after the clear is seen by a later round. */
+#include "precopy.h"
+
+#include <string.h>
+
+#include "inject.h"
+#include "migrate.h"
+
+uint32_t pieces_in(const uint64_t bits[PIECES / 64])
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < PIECES / 64; i++)
+		n += (uint32_t)__builtin_popcountll(bits[i]);
+	return n;
+}
+
+static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *old, struct frame *new)
+{
+	for (unsigned i = 0; i < PIECES / 64; i++)
+		for (uint64_t b = bits[i]; b; b &= b - 1) {
+			uint64_t off = ((uint64_t)i * 64 + (uint64_t)__builtin_ctzll(b)) * PIECE_SIZE;
+
+			memcpy(new->hva + off, old->hva + off, PIECE_SIZE);
+		}
+}
+
+static int get(struct migrator *m, const struct frame *f, uint64_t bits[PIECES / 64])
+{
+	return m->hooks.dirty_get(m->hooks.dirty_ctx, f->gpa, bits);
+}
+
+static int clear(struct migrator *m, const struct frame *f, const uint64_t bits[PIECES / 64])
+{
+	return m->hooks.dirty_clear(m->hooks.dirty_ctx, f->gpa, bits);
+}
+
+void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+{
+	uint64_t d[PIECES / 64];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	/* The full copy: pieces dirty now are protected first; a clean bit
+	 * means the piece is protected already. */
+	if ((rc = get(m, old, d)) || (rc = clear(m, old, d))) {
+		p->error = rc;
+		return;
+	}
+	migrator_copy_whole(m, new, old);
+	p->bytes = FRAME_SIZE;
+	p->rounds = 1;
+	for (;;) {
+		uint32_t n;
+
+		if ((rc = get(m, old, d))) {
+			p->error = rc;
+			return;
+		}
+		n = pieces_in(d);
+		if (p->rounds == 1)
+			p->first_dirty = n;
+		memcpy(p->dirty, d, sizeof(d));
+		/* Left dirty, not cleared: the final harvest reads them again. */
+		if (n <= m->cfg->precopy_residue) {
+			p->converged = 1;
+			return;
+		}
+		if (p->rounds > m->cfg->precopy_rounds)
+			return;
+		if ((rc = clear(m, old, d))) {
+			p->error = rc;
+			return;
+		}
+		copy_pieces(d, old, new);
+		p->bytes += (uint64_t)n * PIECE_SIZE;
+		p->rounds++;
+	}
+}
+
+void precopy_finish(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+{
+	uint64_t d[PIECES / 64];
+
+	if (!p->converged) {
+		/* The fallback is unmap-copy: the whole page, under the guard. */
+		migrator_copy_whole(m, new, old);
+		p->bytes += FRAME_SIZE;
+		p->residue = PIECES;
+		return;
+	}
+	if (m->cfg->inject == INJECT_SKIP_FINAL_HARVEST && migrator_inject_due(m))
+		return;
+	/* After the write-protect: these bits are the last ones. */
+	if (get(m, old, d)) {
+		migrator_copy_whole(m, new, old);
+		p->bytes += FRAME_SIZE;
+		p->residue = PIECES;
+		p->error = -1;
+		return;
+	}
+	copy_pieces(d, old, new);
+	p->residue = pieces_in(d);
+	p->bytes += (uint64_t)p->residue * PIECE_SIZE;
+}

@@ -157,7 +157,11 @@ int mmu_start(struct mmu *m, struct nerr *e)
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
 	}
 	if (m->cfg.copy_threads > 1) {
-		if (copier_start(&m->copier, m->cfg.copy_threads, m->pool.nr_nodes, m->layout.host_node_of, e))
+		int host[POOL_MAX_NODES];
+
+		for (int g = 0; g < m->pool.nr_nodes; g++)
+			host[g] = m->pool.node[g].host_node;
+		if (copier_start(&m->copier, m->cfg.copy_threads, m->pool.nr_nodes, host, e))
 			return -1;
 		m->mig.copier = &m->copier;
 	}

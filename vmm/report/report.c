@@ -645,10 +645,10 @@ static void plot_title(char *buf, size_t len, struct machine *m, const struct mm
 	const struct run_config *c = &m->cfg;
 
 	snprintf(buf, len,
-		 "numig: guest %s, %d vCPU%s, %d guest node%s, %s, guard %s%s\n"
+		 "numig: guest %s, %d vCPU%s, %d guest node%s, %s%s, guard %s%s\n"
 		 "host: kernel %d.%d.%d, %s, %d CPUs, %d NUMA node%s; %u working-set pages, %.1f s",
 		 c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes, c->mmu.nr_nodes == 1 ? "" : "s",
-		 mmu_strategy_name(&c->mmu), c->mmu.guard ? "on" : "OFF (unsafe)",
+		 mmu_strategy_name(&c->mmu), s->copy_threads > 1 ? ", parallel copy" : "", c->mmu.guard ? "on" : "OFF (unsafe)",
 		 s->batch_pages > 1 ? ", batched" : "", m->host.version.major, m->host.version.minor,
 		 m->host.version.patch, m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s",
 		 s->ws_pages, run_seconds(m));

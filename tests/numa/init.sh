@@ -436,7 +436,7 @@ for inj in skip-final-harvest no-final-guard; do
 	else
 		# Without the final guard, only a vCPU still holding the old
 		# translation writes the old frame; TCG's software TLB rarely does
-		# (section 4). Reported; the unit tests and the shadow host require it.
+		# (section 4). Reported here; tests/unit/test_precopy.c requires it.
 		skip "--inject $inj with precopy caught" "nothing lost in this run (exit $rc, $bad bad words): under TCG no stale translation outlived the switch"
 	fi
 done

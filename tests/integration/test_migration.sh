@@ -83,8 +83,9 @@ if timeout 60 "$NUMIG" run --guest hammer --vcpus 2 --ws 32M --duration 1s --mig
 else
 	not_ok "--plot writes an SVG with the phase histograms and the throughput series"
 fi
-check "--plot into a missing directory: the run still reports, the plot error is named" 0 'numig: --plot: ' -- \
-	run --guest hello --quiet --plot /nonexistent/dir/run.svg
+check "--plot into a missing directory: refused before the guest runs" 2 'numig: --plot: ' -- \
+	run --guest hello --plot /nonexistent/dir/run.svg
+if grep -q 'hello from' <<<"$LAST_OUT"; then not_ok "... and the guest did not run" "$LAST_OUT"; else ok "... and the guest did not run"; fi
 
 # hugetlb backing, when huge pages can be reserved (root).
 if [ -w /proc/sys/vm/nr_hugepages ]; then

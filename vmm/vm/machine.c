@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_input.h"
 #include "sysarea.h"
+#include "sysmap.h"
 
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 {
@@ -160,6 +162,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	pthread_cond_init(&m->changed, NULL);
 	pthread_cond_init(&m->resumed, NULL);
 	pthread_mutex_init(&m->console_lock, NULL);
+	faultpoint_arm(&cfg->fail);
 	m->t_create_ns = now_ns();
 	host_info_probe(&m->host);
 	memset(&layout, 0, sizeof(layout));
@@ -204,6 +207,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 			return -1;
 	}
 	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
+	sysmap_build(m->sys, cfg->nr_vcpus, m->mmu.pt.root);
 	if (place_vcpus(m, layout.node, e))
 		return -1;
 	init_mailboxes(m);
@@ -218,7 +222,7 @@ uint64_t machine_sum_counter(const struct machine *m, int idx)
 	uint64_t s = 0;
 
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		s += m->vcpus[i].mb->counter[idx];
+		s = guest_sat_add(s, m->vcpus[i].mb->counter[idx]);
 	return s;
 }
 

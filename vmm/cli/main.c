@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	struct run_outcome out;
 	enum cli_action action;
 	struct nerr e = { 0, "" };
-	char err[256], name[320];
+	char err[256], name[320], msg[320];
 	int tap = tap_requested(argc, argv);
 	FILE *report = stdout, *diag = NULL;
 	int wrote, rc;
@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	if (cfg.plot_path && plot_check_path(cfg.plot_path, err, sizeof(err))) {
 		if (diag)
 			fclose(diag);
-		return fail(tap, name, NUMIG_EXIT_USAGE, err);
+		snprintf(msg, sizeof(msg), "--plot: %s", err);
+		return fail(tap, name, NUMIG_EXIT_USAGE, msg);
 	}
 	/* Guest output goes to stderr with --json, so stdout stays one document. */
 	cfg.console = cfg.quiet ? NULL : (cfg.json ? stderr : report);

@@ -1,7 +1,7 @@
-/* A stop request a sleeping thread wakes up for: the mmu's threads sleep
- * on it instead of nanosleep, so that mmu_stop() (on --timeout, --duration,
- * SIGINT or SIGTERM) ends them within one migration batch, however long
- * --scan-period, --lazy-flush-delay or 1/rate is. */
+/* A stop request a sleeping thread wakes up for: every mmu worker
+ * (worker.h) sleeps on one instead of nanosleep, so that mmu_stop() (on
+ * --timeout, --duration, SIGINT or SIGTERM) ends it within one migration
+ * batch, however long --scan-period, --lazy-flush-delay or 1/rate is. */
 #ifndef NUMIG_MMU_WAKER_H
 #define NUMIG_MMU_WAKER_H
 

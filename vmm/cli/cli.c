@@ -92,7 +92,7 @@ void cli_usage(FILE *f)
 		"  --hugetlb               back guest nodes with hugetlb 2 MiB pages instead of THP\n"
 		"  --duration TIME         ask the guest to finish after TIME (ns/us/ms/s) [2s]\n"
 		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4\n"
-		"                          [--duration plus the larger of 30s and half of --duration]\n"
+		"                          [--duration plus the larger of 60s and half of --duration]\n"
 		"  --kvm-device PATH       KVM device [/dev/kvm]\n"
 		"migration\n"
 		"  --migrate SPEC          migration thread: rate=N/s,pattern=pingpong|random|to:NODE\n"

@@ -21,7 +21,7 @@ void cli_defaults(struct run_config *c);
 
 /* --timeout when none is given: --duration plus room for the guest's final
  * check (the larger of CLI_TIMEOUT_ROOM_NS and half the duration). */
-#define CLI_TIMEOUT_ROOM_NS (30ull * 1000000000ull)
+#define CLI_TIMEOUT_ROOM_NS (60ull * 1000000000ull) /* never less than the old fixed 60 s */
 uint64_t cli_default_timeout_ns(uint64_t duration_ns);
 
 /* Resolves a built-in guest name (next to the numig binary, in guests/) or

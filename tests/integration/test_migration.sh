@@ -94,7 +94,7 @@ if [ -w /proc/sys/vm/nr_hugepages ]; then
 	if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge $((old + 64)) ]; then
 		json_check "--hugetlb backing: migrations with data intact" \
 			"d['exit_code']==0 and d['host']['backing']=='hugetlb' and d['migration']['done']>=200 and d['integrity']['pass']" \
-			-- run --guest integrity --vcpus 2 --nodes 2 --mem 128M --ws 32M --duration 1s --migrate rate=500/s --hugetlb
+			-- run --guest integrity --vcpus 2 --nodes 2 --mem 128M --ws 32M --duration 2s --migrate rate=500/s --hugetlb
 	else
 		skip "--hugetlb backing" "could not reserve 64 huge pages"
 	fi

@@ -40,7 +40,7 @@ RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/fo
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer
-TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity badword
+TEST_GUESTS := triple ud gp badcall spin exitcode pagefault shootdown hcbench affinity badword hostile
 GUEST_ELFS := $(GUESTS:%=$(BUILD)/guests/%.elf) $(TEST_GUESTS:%=$(BUILD)/guests/%.elf) \
 	$(BUILD)/guests/example.elf
 
@@ -55,7 +55,7 @@ BENCH_BIN := $(BUILD)/numig-bench
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
-.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk
+.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
 all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
@@ -156,6 +156,31 @@ bench: deps all
 
 soak: deps all
 	scripts/soak.sh $(BUILD) 1000000
+
+# ---- fuzzing (libFuzzer, clang) -------------------------------------------
+# `make fuzz` runs every target in tests/fuzz for FUZZ_TIME seconds (CI);
+# a longer run of one target: scripts/fuzz.sh BUILD/fuzz 300 elf
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 30
+FUZZ_DIR   := $(BUILD)/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(filter-out $(CFLAGS),$(HOST_CFLAGS)) -O1 -g $(FUZZ_SAN)
+FUZZ_OBJ   := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_DIR)/libnumig.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libnumig.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libnumig.a $(LDLIBS)
+
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (libFuzzer): apt-get install clang" >&2; exit 1; }
+fuzz-build: fuzz-cc $(FUZZ_BIN)
+fuzz: deps fuzz-cc $(FUZZ_BIN) $(GUEST_ELFS)
+	@scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_TIME)
 
 clean:
 	rm -rf build

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "faultpoint.h"
 #include "inject.h"
 #include "strategy.h"
 
@@ -136,7 +137,10 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 		same &= it[i].target == node;
 		live++;
 	}
-	if (live > 1 && same && frame_alloc_run(m->pool, node, (uint32_t)live, run) == 0) {
+	if (faultpoint_hit(FP_NO_FREE_FRAME)) {
+		for (size_t i = 0; i < n; i++)
+			it[i].new = NULL;
+	} else if (live > 1 && same && frame_alloc_run(m->pool, node, (uint32_t)live, run) == 0) {
 		for (size_t i = 0, k = 0; i < n; i++)
 			if (it[i].status == MIG_DONE)
 				it[i].new = run[k++];

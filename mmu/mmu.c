@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "strategy.h"
+#include "faultpoint.h"
 
 /* Working-set pages start in blocks, in proportion to each node's memory
  * (page i on node i * nodes / pages when the nodes are of one size), so
@@ -58,9 +59,9 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 	if (pool_create_nodes(&m->pool, cfg->nr_nodes, l->node, cfg->hugetlb, e))
 		return -1;
 	m->have_pool = 1;
-	nodes = calloc(l->ws_pages ? l->ws_pages : 1, sizeof(*nodes));
+	nodes = faultpoint_hit(FP_ALLOC) ? NULL : calloc(l->ws_pages ? l->ws_pages : 1, sizeof(*nodes));
 	if (!nodes)
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the working set's placement (%u pages)", l->ws_pages);
 	for (uint32_t i = 0; i < l->ws_pages; i++)
 		nodes[i] = initial_node(i, l->ws_pages, cfg->nr_nodes, l->node);
 	m->have_ws = 1;
@@ -70,19 +71,19 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 	}
 	free(nodes);
 	if (tlb_init(&m->tlb))
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for invalidation statistics");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for invalidation statistics");
 	m->have_tlb = 1;
 	if (migrator_init(&m->mig, &m->ws, &m->pool, &m->tlb, cfg, hooks))
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for migration statistics");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for migration statistics");
 	m->have_mig = 1;
 	if (lat_rec_init(&m->faults.stall, 1 << 20))
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for fault statistics");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for fault statistics");
 	if (page_queue_init(&m->marked, l->ws_pages ? l->ws_pages : 1))
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for the marked-page queue");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the marked-page queue");
 	m->have_queue = 1;
 	if (scanner_init(&m->scan, &m->ws, &m->tlb, cfg->migrate.rate_per_s > 0 ? &m->marked : NULL,
 			 cfg->scan_period_ns, cfg->scan_size, cfg->lazy_delay_ns))
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for the scanner");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the scanner");
 	m->have_scan = 1;
 	m->sched.mig = &m->mig;
 	m->sched.ws = &m->ws;
@@ -118,12 +119,10 @@ void mmu_destroy(struct mmu *m)
 static void *keeper_main(void *arg)
 {
 	struct mmu *m = arg;
-	struct timespec ts = { 0, 2 * 1000 * 1000 };
 
-	while (!worker_stopping(&m->keeper)) {
+	do
 		pool_refill(&m->pool, 4);
-		nanosleep(&ts, NULL);
-	}
+	while (!worker_sleep(&m->keeper, 2 * 1000 * 1000));
 	return NULL;
 }
 

@@ -11,6 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "faultpoint.h"
+
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
 #endif
@@ -78,7 +80,8 @@ static int bind_region(struct pool *p, struct node_pool *np, struct nerr *e)
 	/* Before the first touch: with MPOL_BIND every frame is allocated on
 	 * the nodes asked for or the touch fails, so placement is never
 	 * silently wrong; the other policies are verified by measurement. */
-	if (mbind(np->hva, np->bytes, mode_of[np->policy], mask, POOL_MAX_NODES + 1, 0))
+	if ((faultpoint_hit(FP_MBIND) && (errno = EIO)) ||
+	    mbind(np->hva, np->bytes, mode_of[np->policy], mask, POOL_MAX_NODES + 1, 0))
 		return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d -> host node %d, %s) failed: %s", np->guest_node,
 				np->host_node, pool_policy_name(np->policy), strerror(errno));
 	return 0;
@@ -120,7 +123,7 @@ int pool_create_nodes(struct pool *p, int nr_nodes, const struct pool_node_spec 
 		pthread_mutex_init(&np->lock, NULL);
 		np->frames = calloc(np->nr_frames, sizeof(*np->frames));
 		if (!np->frames) {
-			nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for frame descriptors");
+			nerr_set(e, NUMIG_EXIT_ENV, "out of memory for frame descriptors");
 			goto fail;
 		}
 		if (map_region(p, np, e) || bind_region(p, np, e))

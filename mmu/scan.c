@@ -129,13 +129,15 @@ static void *scanner_main(void *arg)
 		uint64_t t0 = now_ns(), spent;
 
 		scan_mark_window(s);
+		/* A stop cuts the delay short, never the flush: no leaf is left
+		 * cleared with its flush still owed. */
 		if (s->lazy_delay_ns)
-			sleep_ns(s->lazy_delay_ns);
+			worker_sleep(&s->worker, s->lazy_delay_ns);
 		scan_flush_window(s);
 		atomic_fetch_add(&s->passes, 1);
 		spent = now_ns() - t0;
 		if (spent < s->period_ns)
-			sleep_ns(s->period_ns - spent);
+			worker_sleep(&s->worker, s->period_ns - spent);
 	}
 	return NULL;
 }

@@ -94,7 +94,8 @@ static void *schedule_main(void *arg)
 		uint64_t due = start + (uint64_t)((double)n * interval_ns), t = now_ns();
 
 		if (t < due) {
-			sleep_ns(due - t);
+			if (worker_sleep(&s->worker, due - t))
+				break;
 		} else if (t - due > 100000000ull) {
 			/* More than 100 ms behind: the rate is not reachable. Count
 			 * it and restart the clock instead of bursting. */

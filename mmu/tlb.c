@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "faultpoint.h"
+
 int tlb_init(struct tlb *t)
 {
 	pthread_mutex_init(&t->lock, NULL);
@@ -66,6 +68,8 @@ int tlb_invalidate_frames(struct tlb *t, struct frame **frames, size_t n, int ke
 	size_t m = 0;
 	int rc;
 
+	if (n && faultpoint_hit(FP_INVALIDATE))
+		return -EIO;
 	if (n == 0)
 		return 0;
 	if (n > 64) {

@@ -3,9 +3,12 @@
 
 int worker_start(struct worker *w, void *(*fn)(void *), void *arg)
 {
-	atomic_store(&w->stop, 0);
-	if (pthread_create(&w->thread, NULL, fn, arg))
+	if (waker_init(&w->stop))
 		return -1;
+	if (pthread_create(&w->thread, NULL, fn, arg)) {
+		waker_destroy(&w->stop);
+		return -1;
+	}
 	w->running = 1;
 	return 0;
 }
@@ -14,7 +17,8 @@ void worker_stop(struct worker *w)
 {
 	if (!w->running)
 		return;
-	atomic_store(&w->stop, 1);
+	waker_raise(&w->stop);
 	pthread_join(w->thread, NULL);
+	waker_destroy(&w->stop);
 	w->running = 0;
 }

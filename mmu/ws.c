@@ -16,7 +16,7 @@ int ws_create(struct ws *w, struct pt *pt, struct pool *pool, uint64_t base, uin
 		return 0;
 	w->pages = calloc(nr_pages, sizeof(*w->pages));
 	if (!w->pages)
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for %u page descriptors", nr_pages);
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for %u page descriptors", nr_pages);
 	w->nr_pages = nr_pages;
 	for (uint32_t i = 0; i < nr_pages; i++) {
 		pthread_mutex_init(&w->pages[i].lock, NULL);

@@ -76,6 +76,15 @@
 #define NUMIG_MAILBOX NUMIG_ULL(0x60000)    /* per vCPU, 4 KiB each */
 #define NUMIG_MAILBOX_SIZE 0x1000
 #define NUMIG_MAX_VCPUS 64
+/* Isolation: each vCPU runs on its own tables (CR3), which map the first
+ * 8 MiB with 4 KiB pages: page 0, the lowest page of every stack (a guard
+ * page) and everything past the last stack are unmapped; only the vCPU's own
+ * mailbox and the user stacks are reachable from ring 3; tables, GDT, TSS,
+ * IDT, kernel stacks and the other mailboxes are supervisor-only. */
+#define NUMIG_STACK_PTS NUMIG_ULL(0xa0000)   /* 3 shared 4 KiB tables: the stacks */
+#define NUMIG_VCPU_TABLES NUMIG_ULL(0x100000) /* per vCPU: PML4, PDPT, PD, table of 0..2 MiB */
+#define NUMIG_VCPU_TABLES_SIZE NUMIG_ULL(0x4000)
+#define NUMIG_GUARD_SIZE NUMIG_ULL(0x1000)  /* below each kernel and user stack */
 #define NUMIG_STACKS NUMIG_ULL(0x200000)    /* per vCPU: kernel then user stack */
 #define NUMIG_KSTACK_SIZE NUMIG_ULL(0x4000)
 #define NUMIG_USTACK_SIZE NUMIG_ULL(0x10000)

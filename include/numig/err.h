@@ -12,9 +12,11 @@ enum numig_exit {
 	NUMIG_EXIT_OK = 0,
 	NUMIG_EXIT_INTEGRITY = 1, /* an integrity check failed */
 	NUMIG_EXIT_USAGE = 2,     /* bad command line */
-	NUMIG_EXIT_ENV = 3,       /* no /dev/kvm, missing capability, unsafe host */
+	NUMIG_EXIT_ENV = 3,       /* no /dev/kvm, missing capability, unsafe host, out of memory or
+				   descriptors, report not written */
 	NUMIG_EXIT_GUEST = 4,     /* guest crashed, failed or timed out */
 	NUMIG_EXIT_INTERNAL = 5,  /* a bug or an unexpected host failure */
+	NUMIG_EXIT_INCONCLUSIVE = 6, /* the guest did too little to check: no verdict */
 };
 
 struct nerr {

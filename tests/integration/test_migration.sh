@@ -64,8 +64,9 @@ if timeout 60 "$NUMIG" run --guest hammer --vcpus 2 --ws 32M --duration 1s --mig
 else
 	not_ok "--plot writes an SVG with the phase histograms and the throughput series"
 fi
-check "--plot into a missing directory: the run still reports, the plot error is named" 0 'numig: --plot: ' -- \
-	run --guest hello --quiet --plot /nonexistent/dir/run.svg
+check "--plot into a missing directory: refused before the guest runs" 2 'numig: --plot: ' -- \
+	run --guest hello --plot /nonexistent/dir/run.svg
+if grep -q 'hello from' <<<"$LAST_OUT"; then not_ok "... and the guest did not run" "$LAST_OUT"; else ok "... and the guest did not run"; fi
 
 # hugetlb backing, when huge pages can be reserved (root).
 if [ -w /proc/sys/vm/nr_hugepages ]; then
@@ -74,7 +75,7 @@ if [ -w /proc/sys/vm/nr_hugepages ]; then
 	if [ "$(cat /proc/sys/vm/nr_hugepages)" -ge $((old + 64)) ]; then
 		json_check "--hugetlb backing: migrations with data intact" \
 			"d['exit_code']==0 and d['host']['backing']=='hugetlb' and d['migration']['done']>=200 and d['integrity']['pass']" \
-			-- run --guest integrity --vcpus 2 --nodes 2 --mem 128M --ws 32M --duration 1s --migrate rate=500/s --hugetlb
+			-- run --guest integrity --vcpus 2 --nodes 2 --mem 128M --ws 32M --duration 2s --migrate rate=500/s --hugetlb
 	else
 		skip "--hugetlb backing" "could not reserve 64 huge pages"
 	fi

@@ -19,7 +19,8 @@ check "... and the verdict line says FAIL with the count" 1 'integrity: FAIL: gu
 check "a guest cannot take a report back by lowering its counter" 1 '0 lost, 1 corrupt' -- run --guest "$G" --param mode=1
 check "a report outside the working set fails the vCPU (exit 4)" 4 'bad-word report outside the working set: page 32' \
 	-- run --guest "$G" --param mode=2 --ws 64M
-check "a verdict that compared no word is no PASS" 0 'result: ok, but no integrity verdict' -- run --guest "$G" --param mode=3
+check "a verdict that compared no word is no PASS: inconclusive (exit 6)" 6 \
+	"result: integrity INCONCLUSIVE: the guest's verdict compared no word" -- run --guest "$G" --param mode=3
 check "a clean check passes" 0 'integrity: PASS: guest: 4096 words checked' \
 	-- run --guest "$G" --param mode=4
 check "100 lost writes: all counted, 8 shown" 1 '92 more bad words not shown' -- run --guest "$G" --param mode=5

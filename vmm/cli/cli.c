@@ -21,7 +21,7 @@ enum {
 	OPT_VCPUS = 256, OPT_MEM, OPT_NODES, OPT_GUEST, OPT_TIMEOUT, OPT_DURATION, OPT_JSON, OPT_QUIET, OPT_KVM,
 	OPT_WS, OPT_HUGETLB, OPT_HOST_NODES, OPT_NO_GUARD, OPT_HINT_MIGRATE, OPT_NO_HINT_MIGRATE, OPT_SCAN_PERIOD,
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
-	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_HELP, OPT_VERSION,
+	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_FAIL, OPT_HELP, OPT_VERSION,
 	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
 	OPT_STRATEGY, OPT_COPY_THREADS, OPT_PRECOPY_ROUNDS, OPT_PRECOPY_RESIDUE, OPT_WRITE_SET,
 };
@@ -67,6 +67,7 @@ static const struct option options[] = {
 	{ "precopy-rounds", required_argument, NULL, OPT_PRECOPY_ROUNDS },
 	{ "precopy-residue", required_argument, NULL, OPT_PRECOPY_RESIDUE },
 	{ "write-set", required_argument, NULL, OPT_WRITE_SET },
+	{ "fail", required_argument, NULL, OPT_FAIL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -96,7 +97,8 @@ void cli_usage(FILE *f)
 		"                          cells, numatune, vcpupin, hugepages; options given override it\n"
 		"  --hugetlb               back guest nodes with hugetlb 2 MiB pages instead of THP\n"
 		"  --duration TIME         ask the guest to finish after TIME (ns/us/ms/s) [2s]\n"
-		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4 [60s]\n"
+		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4\n"
+		"                          [--duration plus the larger of 60s and half of --duration]\n"
 		"  --kvm-device PATH       KVM device [/dev/kvm]\n"
 		"migration\n"
 		"  --migrate SPEC          migration thread: rate=N/s,pattern=pingpong|random|to:NODE\n"
@@ -118,6 +120,8 @@ void cli_usage(FILE *f)
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
 		"  --inject skip-final-harvest|no-final-guard  break every precopy after --inject-after\n"
 		"  --inject-after N        ... after N migrations, so the guest has filled its pages [200]\n"
+		"  --fail POINT[:AFTER[:COUNT]]  make a host resource fail on purpose (test hook): no-free-frame,\n"
+		"                          mbind, invalidate, kvm-run, alloc; after AFTER passes, COUNT times [always]\n"
 		"  --seed N                seed for page and node choices [1]\n"
 		"workloads\n"
 		"  --slots N               integrity: slots per vCPU per 4 KiB sub-page [1]\n"
@@ -138,7 +142,8 @@ void cli_usage(FILE *f)
 		"                          2026 shadow-MMU fixes (only if they are backported)\n"
 		"\n"
 		"exit codes: 0 ok, 1 integrity failure, 2 usage error, 3 environment (no /dev/kvm, missing\n"
-		"capability, unsafe host), 4 guest crashed, failed or timed out, 5 internal error;\n"
+		"capability, unsafe host, report not written), 4 guest crashed, failed, timed out or interrupted\n"
+		"(a second SIGINT exits at once), 5 internal error, 6 inconclusive (too little checked);\n"
 		"with --tap, kselftest's: 0 pass, 1 fail (any failure), 4 skip (environment)\n");
 }
 
@@ -158,7 +163,7 @@ void cli_defaults(struct run_config *c)
 	c->mmu.nr_nodes = 1;
 	c->mem_bytes = 256ull << 20;
 	c->ws_bytes = 64ull << 20;
-	c->timeout_ns = 60ull * 1000000000ull;
+	c->timeout_ns = 0; /* check_config: room beyond --duration */
 	c->duration_ns = 2ull * 1000000000ull;
 	c->mmu.guard = 1;
 	c->mmu.hint_migrate = 1;
@@ -273,7 +278,11 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		c->guest = arg;
 		return 0;
 	case OPT_TIMEOUT:
-		return need(parse_duration_ns(arg, &c->timeout_ns, err, sizeof(err)), e, "--timeout", err);
+		if (need(parse_duration_ns(arg, &c->timeout_ns, err, sizeof(err)), e, "--timeout", err))
+			return -1;
+		if (c->timeout_ns == 0)
+			return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+		return 0;
 	case OPT_DURATION:
 		return need(parse_duration_ns(arg, &c->duration_ns, err, sizeof(err)), e, "--duration", err);
 	case OPT_SCAN_PERIOD:
@@ -382,6 +391,8 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return need(parse_u64_range(arg, 1, 100, &c->params[NUMIG_PARAM_WRITE_SET], "--write-set", err,
 					    sizeof(err)),
 			    e, "--write-set", err);
+	case OPT_FAIL:
+		return need(parse_fault_plan(arg, &c->fail, err, sizeof(err)), e, "--fail", err);
 	case OPT_BATCH:
 		if (need(parse_u64_range(arg, 1, MIG_BATCH_MAX, &v, "--migrate-batch", err, sizeof(err)), e,
 			 "--migrate-batch", err))
@@ -403,6 +414,14 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return nerr_set(e, NUMIG_EXIT_USAGE, "unknown option%s%s (see numig --help)", name ? " " : "",
 				name ? name : "");
 	}
+}
+
+uint64_t cli_default_timeout_ns(uint64_t duration_ns)
+{
+	uint64_t room = duration_ns / 2 > CLI_TIMEOUT_ROOM_NS ? duration_ns / 2 : CLI_TIMEOUT_ROOM_NS, t;
+
+	/* A guest asked to run 60 s must not time out at 60 s. */
+	return __builtin_add_overflow(duration_ns, room, &t) ? UINT64_MAX : t;
 }
 
 static int check_config(struct run_config *c, struct nerr *e)
@@ -434,7 +453,7 @@ static int check_config(struct run_config *c, struct nerr *e)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--inject %s breaks precopy: use --strategy precopy or auto",
 				c->mmu.inject == INJECT_SKIP_FINAL_HARVEST ? "skip-final-harvest" : "no-final-guard");
 	if (c->timeout_ns == 0)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "--timeout must be positive");
+		c->timeout_ns = cli_default_timeout_ns(c->duration_ns);
 	if (c->tap && c->json)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--tap and --json both want stdout: choose one");
 	return 0;

@@ -19,6 +19,11 @@ void cli_usage(FILE *f);
  * from them, and so does numig-bench. */
 void cli_defaults(struct run_config *c);
 
+/* --timeout when none is given: --duration plus room for the guest's final
+ * check (the larger of CLI_TIMEOUT_ROOM_NS and half the duration). */
+#define CLI_TIMEOUT_ROOM_NS (60ull * 1000000000ull) /* never less than the old fixed 60 s */
+uint64_t cli_default_timeout_ns(uint64_t duration_ns);
+
 /* Resolves a built-in guest name (next to the numig binary, in guests/) or
  * a path into cfg->guest_path. */
 int cli_resolve_guest(struct run_config *cfg, const char *argv0, struct nerr *e);

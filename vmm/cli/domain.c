@@ -71,7 +71,7 @@ int domain_apply(struct run_config *c, unsigned given, struct nerr *e)
 	int cells;
 
 	if (!t)
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory reading %s", c->domain_xml);
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory reading %s", c->domain_xml);
 	if (domxml_read(c->domain_xml, t, e) || domxml_check_host(t, c->domain_xml, e)) {
 		free(t);
 		return -1;

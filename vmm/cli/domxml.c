@@ -546,7 +546,7 @@ int domxml_read(const char *path, struct dom_topology *t, struct nerr *e)
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory reading %s", path);
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory reading %s", path);
 	}
 	got = read(fd, buf, (size_t)st.st_size);
 	close(fd);

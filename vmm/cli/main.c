@@ -1,6 +1,7 @@
 /* numig: the CLI. Turns errors into one message and a documented exit code;
  * the only place that prints errors or ends the process. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +10,65 @@
 #include "cli.h"
 #include "progress.h"
 #include "tap.h"
+#include "vmm/report/plot.h"
 #include "vmm/report/report.h"
+#include "vmm/report/text.h"
 #include "vmm/vm/run.h"
 
 static volatile sig_atomic_t signalled;
+
+/* The first SIGINT/SIGTERM stops the run (the main loop sees it within
+ * 5 ms, the report follows); a second SIGINT exits at once. */
 static void on_signal(int sig)
 {
-	(void)sig;
+	static const char msg[] = "\nnumig: second SIGINT: exiting at once, no report (exit 4)\n";
+
+	if (signalled && sig == SIGINT) {
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)n; /* nothing more can be done in a signal handler */
+		_exit(NUMIG_EXIT_GUEST);
+	}
 	signalled = 1;
+}
+
+static void say(const char *prefix, const char *msg)
+{
+	char esc[4 * sizeof(((struct nerr *)0)->msg) + 1];
+
+	fprintf(stderr, "numig: %s%s\n", prefix, text_escape(esc, sizeof(esc), msg));
+}
+
+/* A closed stdout or stderr would be reused by the next open() (the KVM
+ * device, a guest file) and the report written into it. Stdout must be
+ * open since the report goes there; a closed stderr gets /dev/null. */
+static int check_std_fds(struct nerr *e)
+{
+	if (fcntl(STDERR_FILENO, F_GETFD) < 0 && errno == EBADF) {
+		/* Lands on fd 2, the lowest free one; if it cannot, messages are
+		 * lost either way, and the exit code still tells. */
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "stdout is closed: the report has nowhere to go");
+	return 0;
+}
+
+/* The report is part of the result: a write that failed (a full disk,
+ * /dev/full, a closed pipe) turns an exit 0 into exit 3. */
+static int finish_output(int rc, int wrote_ok)
+{
+	int flushed = fflush(stdout) == 0 && !ferror(stdout);
+	char msg[128];
+
+	if (wrote_ok && flushed)
+		return rc;
+	snprintf(msg, sizeof(msg), "cannot write the report to stdout: %s", errno ? strerror(errno) : "write error");
+	say("", msg);
+	return rc ? rc : NUMIG_EXIT_ENV;
 }
 
 static int install_stop_signals(void)
@@ -33,7 +85,7 @@ static int install_stop_signals(void)
  * test point. */
 static int fail(int tap, const char *name, int code, const char *msg)
 {
-	fprintf(stderr, "numig: %s\n", msg);
+	say("", msg);
 	return tap ? tap_end(stdout, name, code, msg) : code;
 }
 
@@ -44,22 +96,23 @@ int main(int argc, char **argv)
 	struct run_outcome out;
 	enum cli_action action;
 	struct nerr e = { 0, "" };
-	char err[256], name[320];
+	char err[256], name[320], msg[320];
 	int tap = tap_requested(argc, argv);
 	FILE *report = stdout, *diag = NULL;
+	int wrote, rc;
 
-	if (cli_parse(argc, argv, &cfg, &action, &e)) {
+	if (check_std_fds(&e) || cli_parse(argc, argv, &cfg, &action, &e)) {
 		if (tap)
 			tap_begin(stdout);
 		return fail(tap, "numig run", e.code, e.msg);
 	}
 	if (action == CLI_HELP) {
 		cli_usage(stdout);
-		return 0;
+		return finish_output(0, 1);
 	}
 	if (action == CLI_VERSION) {
 		printf("numig %s\n", NUMIG_VERSION);
-		return 0;
+		return finish_output(0, 1);
 	}
 	snprintf(name, sizeof(name), "numig run --guest %.256s", cfg.guest);
 	if (tap) {
@@ -74,6 +127,13 @@ int main(int argc, char **argv)
 		if (diag)
 			fclose(diag);
 		return fail(tap, name, e.code, e.msg);
+	}
+	/* Output paths are checked before the guest runs, not after. */
+	if (cfg.plot_path && plot_check_path(cfg.plot_path, err, sizeof(err))) {
+		if (diag)
+			fclose(diag);
+		snprintf(msg, sizeof(msg), "--plot: %s", err);
+		return fail(tap, name, NUMIG_EXIT_USAGE, msg);
 	}
 	/* Guest output goes to stderr with --json, so stdout stays one document. */
 	cfg.console = cfg.quiet ? NULL : (cfg.json ? stderr : report);
@@ -93,17 +153,18 @@ int main(int argc, char **argv)
 	}
 	machine_end_console_line(&m); /* the vCPU threads are gone: no lock needed */
 	outcome_decide(&m, &out);
-	if (cfg.json)
-		report_json(stdout, &m, &out);
-	else
-		report_human(report, &m, &out);
-	if (cfg.plot_path && report_plot(cfg.plot_path, &m, err, sizeof(err)))
-		fprintf(stderr, "numig: --plot: %s\n", err);
+	wrote = (cfg.json ? report_json(stdout, &m, &out) : report_human(report, &m, &out)) == 0;
+	rc = out.exit_code;
+	if (cfg.plot_path && report_plot(cfg.plot_path, &m, err, sizeof(err))) {
+		say("--plot: ", err);
+		rc = rc ? rc : NUMIG_EXIT_ENV;
+	}
 	if (out.exit_code)
-		fprintf(stderr, "numig: %s\n", out.message);
+		say("", out.message);
 	machine_destroy(&m);
-	if (!tap)
-		return out.exit_code;
-	fclose(diag);
-	return tap_end(stdout, name, out.exit_code, out.message);
+	if (tap) {
+		wrote &= fclose(diag) == 0;
+		rc = tap_end(stdout, name, rc, out.message);
+	}
+	return finish_output(rc, wrote);
 }

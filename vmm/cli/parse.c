@@ -474,3 +474,31 @@ int parse_strategy(const char *s, enum mig_strategy *out, char *err, size_t errl
 	*out = (enum mig_strategy)v;
 	return 0;
 }
+
+int parse_fault_plan(const char *s, struct fault_plan *out, char *err, size_t errlen)
+{
+	struct fault_plan plan = { FP_NONE, 0, 0 };
+	const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char num[32];
+
+	plan.point = faultpoint_by_name(s, c1 ? (size_t)(c1 - s) : strlen(s));
+	if (plan.point == FP_NONE) {
+		text_set_err(err, errlen, "unknown fault point in '%.64s' (no-free-frame, mbind, invalidate, kvm-run, alloc)", s);
+		return -1;
+	}
+	if (c1) {
+		size_t n = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+
+		if (n >= sizeof(num)) {
+			text_set_err(err, errlen, "invalid count in '%.64s'", s);
+			return -1;
+		}
+		memcpy(num, c1 + 1, n);
+		num[n] = 0;
+		if (parse_u64_range(num, 0, UINT64_MAX, &plan.after, "AFTER", err, errlen) ||
+		    (c2 && parse_u64_range(c2 + 1, 1, UINT64_MAX, &plan.count, "COUNT", err, errlen)))
+			return -1;
+	}
+	*out = plan;
+	return 0;
+}

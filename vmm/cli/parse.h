@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mmu/faultpoint.h" /* struct fault_plan */
 #include "mmu/policy.h" /* struct migrate_spec: the scheduler's own */
 #include "mmu/config.h" /* enum mig_strategy */
 
@@ -53,5 +54,8 @@ int parse_migrate_spec(const char *s, struct migrate_spec *out, char *err, size_
 int parse_param(const char *s, char *name, size_t name_len, uint64_t *value, char *err, size_t errlen);
 /* unmap-copy | stop-the-world | precopy | auto (mmu/strategy.h). */
 int parse_strategy(const char *s, enum mig_strategy *out, char *err, size_t errlen);
+/* --fail POINT[:AFTER[:COUNT]] (mmu/faultpoint.h): POINT fails after AFTER
+ * passes [0], COUNT times [every time]. */
+int parse_fault_plan(const char *s, struct fault_plan *out, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "mmu/snapshot.h"
+#include "vmm/vm/guest_input.h"
 #include "vmm/vm/machine.h"
 
 static double rate(uint64_t now, uint64_t prev, double dt)
@@ -40,7 +41,7 @@ void progress_show(struct machine *m, double t_s)
 	char line[256];
 
 	mmu_snapshot(&m->mmu, &s);
-	now.ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
+	now.ops = guest_sat_add(machine_sum_counter(m, NUMIG_CNT_OPS), machine_sum_counter(m, NUMIG_CNT_WRITES));
 	now.migrations = s.done;
 	now.guard_flushes = s.guard_flushes;
 	now.lost = machine_sum_counter(m, NUMIG_CNT_LOST);

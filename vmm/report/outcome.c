@@ -1,12 +1,40 @@
 /* The verdict of a run, in order of precedence: integrity failure (1),
- * guest failure or timeout (4), success (0). */
+ * guest failure or timeout (4), inconclusive (6), success (0). A PASS is
+ * earned: every check the guest declared was done (why_inconclusive). */
 #include "report.h"
 
 #include <string.h>
 
+#include "vmm/vm/guest_input.h"
+
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
+}
+
+/* Too little done to check: no host check, no complete pass of writes
+ * over every slot, or a vCPU that never swept. */
+static void why_inconclusive(struct machine *m, struct run_outcome *o)
+{
+	uint64_t nv = (uint64_t)m->cfg.nr_vcpus, pages = m->mmu.ws.nr_pages, pass;
+	uint64_t slots = m->cfg.params[NUMIG_PARAM_SLOTS] ? m->cfg.params[NUMIG_PARAM_SLOTS] : 1;
+
+	if (!o->host.ran) {
+		snprintf(o->inconclusive, sizeof(o->inconclusive), "host check not run: %.200s", o->host.skipped_why);
+		return;
+	}
+	if (__builtin_mul_overflow(nv * slots, pages * NUMIG_SUBPAGES, &pass))
+		pass = UINT64_MAX;
+	if (o->guest_writes < pass) {
+		snprintf(o->inconclusive, sizeof(o->inconclusive),
+			 "guest made %llu stamped writes, fewer than one pass over its %llu slots (fill phase unfinished)",
+			 (unsigned long long)o->guest_writes, (unsigned long long)pass);
+		return;
+	}
+	if (o->guest_sweeps < nv)
+		snprintf(o->inconclusive, sizeof(o->inconclusive),
+			 "guest completed %llu verification sweeps, fewer than one per vCPU (%llu)",
+			 (unsigned long long)o->guest_sweeps, (unsigned long long)nv);
 }
 
 /* Any guest's own check (checks.h) and, for the built-in integrity layout,
@@ -26,15 +54,20 @@ static void decide_integrity(struct machine *m, struct run_outcome *o)
 	o->guest_sweeps = machine_sum_counter(m, NUMIG_CNT_SWEEPS);
 	o->guest_verdicts = c->verdicts;
 	o->guest_words_checked = c->words_checked;
-	o->guest_reports = c->lost + c->corrupt;
+	o->guest_reports = guest_sat_add(c->lost, c->corrupt);
 	if (layout)
 		verify_guest_memory(m, &o->host);
 	else
 		snprintf(o->host.skipped_why, sizeof(o->host.skipped_why),
 			 "not run (the guest declared no integrity layout; its own check decides)");
 	o->integrity_bad = o->guest_lost || o->guest_corrupt || (o->host.ran && (o->host.lost || o->host.corrupt));
-	/* A PASS is earned: a check that compared words, by the guest or the host. */
-	o->integrity_pass = !o->integrity_bad && (o->host.ran || o->guest_words_checked > 0);
+	/* A PASS is earned: the layout's checks all done, or a guest verdict
+	 * that compared words. Otherwise the run is inconclusive, never PASS. */
+	if (!o->integrity_bad && layout)
+		why_inconclusive(m, o);
+	else if (!o->integrity_bad && !o->guest_words_checked)
+		snprintf(o->inconclusive, sizeof(o->inconclusive), "the guest's verdict compared no word");
+	o->integrity_pass = !o->integrity_bad && !o->inconclusive[0];
 }
 
 void outcome_decide(struct machine *m, struct run_outcome *o)
@@ -58,7 +91,7 @@ void outcome_decide(struct machine *m, struct run_outcome *o)
 	}
 	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
 		if (atomic_load(&m->vcpus[i].end) == VCPU_FAILED) {
-			o->exit_code = NUMIG_EXIT_GUEST;
+			o->exit_code = m->vcpus[i].fail_class ? m->vcpus[i].fail_class : NUMIG_EXIT_GUEST;
 			snprintf(o->message, sizeof(o->message), "%s", m->vcpus[i].fail);
 			return;
 		}
@@ -77,14 +110,16 @@ void outcome_decide(struct machine *m, struct run_outcome *o)
 	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
 		if (m->vcpus[i].exit_code) {
 			o->exit_code = NUMIG_EXIT_GUEST;
-			snprintf(o->message, sizeof(o->message), "vCPU %d: guest exited with code %d", i,
-				 m->vcpus[i].exit_code);
+			snprintf(o->message, sizeof(o->message), "vCPU %d: guest exited with code %llu (%#llx)", i,
+				 (unsigned long long)m->vcpus[i].exit_code, (unsigned long long)m->vcpus[i].exit_code);
 			return;
 		}
 	}
+	if (o->inconclusive[0]) {
+		o->exit_code = NUMIG_EXIT_INCONCLUSIVE;
+		snprintf(o->message, sizeof(o->message), "integrity INCONCLUSIVE: %s", o->inconclusive);
+		return;
+	}
 	o->exit_code = NUMIG_EXIT_OK;
-	snprintf(o->message, sizeof(o->message), "%s",
-		 o->integrity_pass ? "ok: integrity PASS"
-		 : o->integrity    ? "ok, but no integrity verdict: the guest's verdict compared no word"
-				   : "ok");
+	snprintf(o->message, sizeof(o->message), "%s", o->integrity_pass ? "ok: integrity PASS" : "ok");
 }

@@ -6,6 +6,7 @@
 #include "plot.h"
 #include "text.h"
 
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SVG_W 960
 #define TITLE_H 64
@@ -472,6 +474,33 @@ static void title_lines(FILE *f, const char *title)
 		put_text(f, nl + 1);
 		fputs("</text>\n", f);
 	}
+}
+
+int plot_check_path(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int existed, fd;
+
+	if (!path || !*path) {
+		text_set_err(err, errlen, "plot: empty path");
+		return -1;
+	}
+	existed = stat(path, &st) == 0;
+	if (existed && S_ISDIR(st.st_mode)) {
+		text_set_err(err, errlen, "plot: '%s' is a directory", path);
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		text_set_err(err, errlen, "plot: cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* Nothing was written: a failed close or unlink leaves at most an
+	 * empty file, which the real write later replaces. */
+	(void)close(fd);
+	if (!existed)
+		(void)unlink(path);
+	return 0;
 }
 
 int plot_write_svg(const char *path, const char *title, const struct plot_hist *h, size_t nh,

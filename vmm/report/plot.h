@@ -39,4 +39,9 @@ struct plot_series {
 int plot_write_svg(const char *path, const char *title, const struct plot_hist *h, size_t nh,
 		   const struct plot_series *s, size_t ns, char *err, size_t errlen);
 
+/* Before the guest starts: can path be written? Opens it for writing
+ * without truncating or blocking (a FIFO without a reader is an error) and
+ * removes it again if it did not exist. 0, or -1 with a message in err. */
+int plot_check_path(const char *path, char *err, size_t errlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include "vmm/vm/place.h"
 #include "mmu/strategy.h"
 #include "plot.h"
+#include "text.h"
 
 #define PHASES_MAX 16
 
@@ -112,9 +113,12 @@ static void human_pinning(FILE *f, const struct machine *m)
 static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *s)
 {
 	const struct run_config *c = &m->cfg;
+	char guest[4 * 256 + 1];
 
-	fprintf(f, "numig %s: guest %s, %d vCPU%s, %d guest node%s, %llu MiB memory, working set %u x 2 MiB\n",
-		NUMIG_VERSION, c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes,
+	/* The guest's name is the user's text: escaped like every message. */
+	text_escape(guest, sizeof(guest), c->guest);
+	fprintf(f, "numig %s: guest %.1024s, %d vCPU%s, %d guest node%s, %llu MiB memory, working set %u x 2 MiB\n",
+		NUMIG_VERSION, guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes,
 		c->mmu.nr_nodes == 1 ? "" : "s", (unsigned long long)(c->mem_bytes >> 20), s->ws_pages);
 	fprintf(f, "host: kernel %s (%d.%d.%d per %s), KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel,
 		m->host.version.major, m->host.version.minor, m->host.version.patch, m->host.version.source,
@@ -238,7 +242,7 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 
 	if (!o->integrity)
 		return;
-	fprintf(f, "integrity: %s: guest: ", o->integrity_bad ? "FAIL" : o->integrity_pass ? "PASS" : "NO VERDICT");
+	fprintf(f, "integrity: %s: guest: ", o->integrity_bad ? "FAIL" : o->integrity_pass ? "PASS" : "INCONCLUSIVE");
 	if (o->guest_writes || o->guest_sweeps)
 		fprintf(f, "%llu writes, %llu sweeps, ", (unsigned long long)o->guest_writes,
 			(unsigned long long)o->guest_sweeps);
@@ -279,10 +283,11 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 			(unsigned long long)s->injected_offset);
 }
 
-void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
+int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 {
 	const struct mmu_config *c = &m->cfg.mmu;
 	struct mmu_snapshot s;
+	char esc[4 * sizeof(o->message) + 1];
 
 	mmu_snapshot(&m->mmu, &s);
 	human_header(f, m, &s);
@@ -293,7 +298,11 @@ void report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 		human_migration(f, m, &s);
 	human_memory(f, m, &s);
 	human_integrity(f, o, m, &s);
-	fprintf(f, "result: %s (exit %d)\n", o->message, o->exit_code);
+	if (m->cfg.fail.point != FP_NONE)
+		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
+			(unsigned long long)faultpoint_failures());
+	fprintf(f, "result: %s (exit %d)\n", text_escape(esc, sizeof(esc), o->message), o->exit_code);
+	return fflush(f) || ferror(f) ? -1 : 0;
 }
 
 static void json_summary(struct json_w *w, const char *key, const struct lat_rec *r)
@@ -333,7 +342,7 @@ static void json_vcpus(struct json_w *w, struct machine *m)
 			json_kv_str(w, "host_cpus_measured", v->cpus_measured);
 		}
 		json_kv_str(w, "end", ends[atomic_load(&v->end)]);
-		json_kv_i64(w, "exit_code", v->exit_code);
+		json_kv_u64(w, "exit_code", v->exit_code);
 		json_kv_u64(w, "exits", v->exits);
 		json_kv_u64(w, "hypercalls", v->hypercalls);
 		json_kv_u64(w, "page_fault_exits", v->pf_exits);
@@ -525,6 +534,7 @@ static void json_integrity(struct json_w *w, const struct run_outcome *o, const 
 	json_kv_u64(w, "guest_verdicts", o->guest_verdicts);
 	json_kv_u64(w, "guest_words_checked", o->guest_words_checked);
 	json_kv_u64(w, "guest_reports", o->guest_reports);
+	json_kv_str(w, "inconclusive", o->inconclusive);
 	json_kv_u64(w, "guest_writes", o->guest_writes);
 	json_kv_u64(w, "guest_sweeps", o->guest_sweeps);
 	json_kv_u64(w, "guest_lost", o->guest_lost);

@@ -18,11 +18,14 @@ struct run_outcome {
 	uint64_t guest_verdicts, guest_words_checked, guest_reports;
 	struct verify_result host;
 	int integrity_bad;          /* a lost or corrupt word, by either check: exit 1 */
-	int integrity_pass;         /* none, and a check compared words */
+	int integrity_pass;         /* none, and every declared check was done */
+	char inconclusive[256];     /* why there is no verdict (exit 6); "" when there is one */
 };
 
 void outcome_decide(struct machine *m, struct run_outcome *o);
-void report_human(FILE *f, struct machine *m, const struct run_outcome *o);
+/* Each writer returns 0, or -1 when a write failed (the caller also
+ * flushes: stdio reports some failures only then). */
+int report_human(FILE *f, struct machine *m, const struct run_outcome *o);
 int report_json(FILE *f, struct machine *m, const struct run_outcome *o);
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen);
 

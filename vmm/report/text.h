@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-size_t text_utf8_len(const unsigned char *p);
+#include "vmm/vm/escape.h" /* text_utf8_len, text_escape */
 
 /* vsnprintf into err when err is non-NULL and errlen > 0. */
 void text_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "vmm/vm/guest_input.h"
+
 static void add_example(struct verify_result *r, const struct ws_page *pg, uint64_t off, uint64_t expected,
 			uint64_t found, int vcpu, int lost)
 {
@@ -26,7 +28,9 @@ static void add_example(struct verify_result *r, const struct ws_page *pg, uint6
 void verify_guest_memory(struct machine *m, struct verify_result *r)
 {
 	const struct numig_mailbox *mb0 = m->vcpus[0].mb;
-	uint64_t slots, gen, nv = (uint64_t)m->cfg.nr_vcpus, pages = m->mmu.ws.nr_pages;
+	uint64_t nv = (uint64_t)m->cfg.nr_vcpus, pages = m->mmu.ws.nr_pages;
+	uint64_t slots = m->cfg.params[NUMIG_PARAM_SLOTS] ? m->cfg.params[NUMIG_PARAM_SLOTS] : 1, gen;
+	struct integrity_layout l;
 	const uint64_t *records = (const uint64_t *)(m->sys + NUMIG_SCRATCH);
 
 	memset(r, 0, sizeof(*r));
@@ -39,14 +43,10 @@ void verify_guest_memory(struct machine *m, struct verify_result *r)
 			return;
 		}
 	}
-	slots = mb0->result[NUMIG_RES_SLOTS];
-	gen = mb0->result[NUMIG_RES_FILL_GEN];
-	if (!slots || nv * slots * NUMIG_SLOT_BYTES > 4096 ||
-	    NUMIG_RECORD_INDEX(nv, pages, 0, 0, slots, 0) * 8 > m->scratch_bytes) {
-		snprintf(r->skipped_why, sizeof(r->skipped_why), "guest reported an impossible layout (%llu slots)",
-			 (unsigned long long)slots);
+	/* The layout is numig's own; the guest's claim must merely agree. */
+	if (guest_integrity_layout(mb0, nv, pages, slots, m->scratch_bytes, &l, r->skipped_why, sizeof(r->skipped_why)))
 		return;
-	}
+	gen = l.fill_gen;
 	r->ran = 1;
 	for (uint64_t p = 0; p < pages; p++) {
 		const struct ws_page *pg = &m->mmu.ws.pages[p];

@@ -21,7 +21,7 @@ struct verify_example {
 
 struct verify_result {
 	int ran;
-	char skipped_why[128];
+	char skipped_why[256];
 	uint64_t slots_checked, fill_words_checked;
 	uint64_t lost, corrupt, pages_affected;
 	struct verify_example ex[VERIFY_EXAMPLES];

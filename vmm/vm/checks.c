@@ -1,6 +1,7 @@
 /* A guest's check reports (checks.h): validated here, once, before use. */
 #include "checks.h"
 
+#include "guest_input.h"
 #include "machine.h"
 #include "mmu/snapshot.h"
 
@@ -49,7 +50,7 @@ int guest_checks_verdict(struct vcpu *v)
 	if (!(c->verdict_vcpus & (1ull << v->id))) {
 		c->verdict_vcpus |= 1ull << v->id;
 		c->verdicts++;
-		c->words_checked = n > UINT64_MAX - c->words_checked ? UINT64_MAX : c->words_checked + n;
+		c->words_checked = guest_sat_add(c->words_checked, n);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;

@@ -10,6 +10,7 @@
 #include <numig/abi.h>
 
 #include "mmu/config.h"
+#include "mmu/faultpoint.h"
 #include "mmu/pool.h" /* POOL_MAX_NODES */
 
 struct machine;
@@ -65,6 +66,7 @@ struct run_config {
 	} user_params[NUMIG_NR_USER_PARAMS];
 	int nr_user_params;
 	struct mmu_config mmu;       /* the memory manager's settings, read by the mmu itself */
+	struct fault_plan fail;      /* --fail: the resource-fault seam (test hook) */
 	uint64_t sample_ns;          /* time-series interval */
 	const char *plot_path;
 	FILE *console;               /* guest output, prefixed per vCPU */

@@ -17,6 +17,16 @@ static int range_ok(uint64_t off, uint64_t size, uint64_t limit)
 	return off <= limit && size <= limit - off;
 }
 
+/* [addr, addr + size) inside one loaded, executable segment. */
+static int in_exec_segment(const Elf64_Phdr *ph, unsigned n, uint64_t addr, uint64_t size)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && addr >= ph[i].p_paddr &&
+		    range_ok(addr - ph[i].p_paddr, size, ph[i].p_memsz))
+			return 1;
+	return 0;
+}
+
 static int find_rt_desc(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh, struct numig_rt_desc *desc,
 			struct nerr *e)
 {
@@ -24,8 +34,11 @@ static int find_rt_desc(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh, st
 
 	if (eh->e_shoff == 0 || eh->e_shnum == 0)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "guest has no section headers, so no .numig_rt descriptor "
-				"(link it with the numig runtime)");
-	if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+				"(link it with the numig runtime; extended section numbering is not supported)");
+	if (eh->e_shnum > ELF_MAX_SECTIONS)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "%u sections, more than the %u numig loads", eh->e_shnum,
+				ELF_MAX_SECTIONS);
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 ||
 	    !range_ok(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), len) || eh->e_shstrndx >= eh->e_shnum)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "section header table out of bounds");
 	sh = (const Elf64_Shdr *)(buf + eh->e_shoff);
@@ -62,6 +75,7 @@ int elf_load_buf(const uint8_t *buf, size_t len, uint8_t *mem, uint64_t win_lo, 
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
 	const Elf64_Phdr *ph;
 	struct numig_rt_desc desc;
+	uint64_t total = 0;
 	int loaded = 0;
 
 	memset(img, 0, sizeof(*img));
@@ -75,20 +89,31 @@ int elf_load_buf(const uint8_t *buf, size_t len, uint8_t *mem, uint64_t win_lo, 
 	if (eh->e_type != ET_EXEC)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "not a static executable (ELF type %u; link with guest.ld)",
 				eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 ||
+	if (eh->e_phnum == PN_XNUM || eh->e_phnum > ELF_MAX_SEGMENTS)
+		return nerr_set(e, NUMIG_EXIT_USAGE, "%u program headers, more than the %u numig loads%s", eh->e_phnum,
+				ELF_MAX_SEGMENTS, eh->e_phnum == PN_XNUM ? " (PN_XNUM: extended numbering)" : "");
+	/* Aligned, or reading the table is undefined behaviour (found by fuzz_elf). */
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phoff % 8 ||
 	    !range_ok(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "program header table missing or out of bounds");
 	if (find_rt_desc(buf, len, eh, &desc, e))
 		return -1;
 	ph = (const Elf64_Phdr *)(buf + eh->e_phoff);
 	img->lo = UINT64_MAX;
+	/* Checked before anything is copied: a rejected file leaves no work done. */
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (__builtin_add_overflow(total, ph[i].p_memsz, &total) || total > 2 * (win_hi - win_lo))
+			return nerr_set(e, NUMIG_EXIT_USAGE, "segments add up to more than twice the image window");
+	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		if (ph[i].p_filesz > ph[i].p_memsz || !range_ok(ph[i].p_offset, ph[i].p_filesz, len))
 			return nerr_set(e, NUMIG_EXIT_USAGE, "segment %u: file range out of bounds", i);
 		if (ph[i].p_paddr < win_lo || !range_ok(ph[i].p_paddr, ph[i].p_memsz, win_hi) ||
-		    ph[i].p_paddr + ph[i].p_memsz > win_hi || ph[i].p_vaddr != ph[i].p_paddr)
+		    ph[i].p_vaddr != ph[i].p_paddr)
 			return nerr_set(e, NUMIG_EXIT_USAGE,
 					"segment %u [%#llx, +%#llx) lies outside the guest image window [%#llx, %#llx)", i,
 					(unsigned long long)ph[i].p_paddr, (unsigned long long)ph[i].p_memsz,
@@ -103,14 +128,33 @@ int elf_load_buf(const uint8_t *buf, size_t len, uint8_t *mem, uint64_t win_lo, 
 	}
 	if (!loaded)
 		return nerr_set(e, NUMIG_EXIT_USAGE, "no loadable segment");
-	if (eh->e_entry < img->lo || eh->e_entry >= img->hi || desc.exc_stubs < img->lo ||
-	    desc.exc_stubs + 256 * NUMIG_EXC_STUB_SIZE > img->hi || desc.pf_handler < img->lo ||
-	    desc.pf_handler >= img->hi)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "entry point or runtime handlers outside the loaded image");
+	/* Code must start inside code: an address between segments, or in
+	 * data, would run whatever happens to be there. */
+	if (!in_exec_segment(ph, eh->e_phnum, eh->e_entry, 1) ||
+	    !in_exec_segment(ph, eh->e_phnum, desc.exc_stubs, 256 * NUMIG_EXC_STUB_SIZE) ||
+	    !in_exec_segment(ph, eh->e_phnum, desc.pf_handler, 1))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"entry point %#llx or runtime handlers outside an executable segment",
+				(unsigned long long)eh->e_entry);
 	img->entry = eh->e_entry;
 	img->exc_stubs = desc.exc_stubs;
 	img->pf_handler = desc.pf_handler;
 	return 0;
+}
+
+/* The user's fault (a bad path) or the host's (out of descriptors, memory). */
+static int open_error_class(int err)
+{
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case EIO:
+	case EINTR:
+		return NUMIG_EXIT_ENV;
+	default:
+		return NUMIG_EXIT_USAGE;
+	}
 }
 
 int elf_load_file(const char *path, uint8_t *mem, uint64_t win_lo, uint64_t win_hi, struct guest_image *img,
@@ -121,9 +165,13 @@ int elf_load_file(const char *path, uint8_t *mem, uint64_t win_lo, uint64_t win_
 	size_t got = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer must not block open(); the type
+	 * is checked before anything is read. */
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		return nerr_set(e, NUMIG_EXIT_USAGE, "cannot open guest %s: %s", path, strerror(errno));
+		return nerr_set(e, open_error_class(errno), "cannot open guest %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return nerr_set(e, NUMIG_EXIT_USAGE, "guest %s is not a regular file", path);
@@ -136,7 +184,7 @@ int elf_load_file(const char *path, uint8_t *mem, uint64_t win_lo, uint64_t win_
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory reading %s", path);
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory reading %s", path);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);

@@ -16,6 +16,10 @@ struct guest_image {
 };
 
 #define ELF_FILE_MAX (64u << 20)
+/* Work bounds: a crafted file must not keep the loader busy (65535
+ * overlapping 8 MiB segments would copy 512 GiB). */
+#define ELF_MAX_SEGMENTS 64
+#define ELF_MAX_SECTIONS 4096
 
 /* Validates and copies the image in `buf` into guest memory. `mem` is the
  * host address of guest-physical 0; segments must lie within

@@ -6,6 +6,8 @@
 #include <sys/ioctl.h>
 
 #include "exits.h"
+#include "guest_input.h"
+#include "sysmap.h"
 
 #include "machine.h"
 
@@ -33,6 +35,7 @@ static void console_print(struct vcpu *v, const char *msg)
 static int get_regs(struct vcpu *v, struct kvm_regs *r)
 {
 	if (ioctl(v->fd, KVM_GET_REGS, r) < 0) {
+		v->fail_class = NUMIG_EXIT_INTERNAL;
 		machine_fail(v->m, v, "KVM_GET_REGS: %s", strerror(errno));
 		return -1;
 	}
@@ -60,20 +63,19 @@ static void barrier_wait(struct vcpu *v)
 static int handle_hypercall(struct vcpu *v, uint32_t nr)
 {
 	struct numig_mailbox *mb = v->mb;
+	char msg[4 * NUMIG_MSG_LEN + 1];
 
 	v->hypercalls++;
 	switch (nr) {
 	case NUMIG_HC_PRINT:
-		mb->msg[sizeof(mb->msg) - 1] = 0;
-		console_print(v, mb->msg);
+		console_print(v, guest_msg(mb, msg, sizeof(msg)));
 		return 0;
 	case NUMIG_HC_DONE:
-		v->exit_code = (int)(int64_t)mb->arg[0];
+		v->exit_code = guest_exit_code(mb);
 		atomic_store(&v->end, VCPU_DONE);
 		return 1;
 	case NUMIG_HC_PANIC:
-		mb->msg[sizeof(mb->msg) - 1] = 0;
-		machine_fail(v->m, v, "guest panic: %s", mb->msg);
+		machine_fail(v->m, v, "guest panic: %.400s", guest_msg(mb, msg, sizeof(msg)));
 		return 1;
 	case NUMIG_HC_REPORT:
 	case NUMIG_HC_YIELD:
@@ -99,9 +101,14 @@ static int handle_page_fault_report(struct vcpu *v)
 	if (get_regs(v, &r))
 		return 1;
 	if (!v->m->have_mmu || mmu_handle_page_fault(&v->m->mmu, v->node, r.rdi) == FAULT_NOT_OURS) {
-		machine_fail(v->m, v, "guest exception #PF page fault (vector 14) at RIP %#llx: CR2 %#llx, error code %#llx (%s %s)",
+		char what[128];
+		const char *where = sysmap_describe(r.rdi, v->m->cfg.nr_vcpus, what, sizeof(what));
+
+		/* Reported against this vCPU: it is the one whose access faulted. */
+		machine_fail(v->m, v, "guest exception #PF page fault (vector 14) at RIP %#llx: CR2 %#llx, error code %#llx (%s %s%s%s%s)",
 			     (unsigned long long)r.rcx, (unsigned long long)r.rdi, (unsigned long long)r.rsi,
-			     (r.rsi & 2) ? "write to" : "read of", (r.rsi & 1) ? "a protected page" : "an unmapped address");
+			     (r.rsi & 2) ? "write to" : "read of", (r.rsi & 1) ? "a protected page" : "an unmapped address",
+			     where ? ": " : "", where ? where : "", (r.rsi & 4) ? ", from ring 3" : "");
 		return 1;
 	}
 	return 0;

@@ -31,7 +31,7 @@ static int get_supported_cpuid(struct kvm_vm *vm, struct nerr *e)
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)n * sizeof(struct kvm_cpuid_entry2));
 
 		if (!c)
-			return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory for CPUID entries");
+			return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for CPUID entries");
 		c->nent = (uint32_t)n;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
 			vm->cpuid = c;

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "mmu/strategy.h"
+#include "guest_input.h"
 #include "sysarea.h"
+#include "sysmap.h"
 
 void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 {
@@ -178,6 +180,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	pthread_cond_init(&m->changed, NULL);
 	pthread_cond_init(&m->resumed, NULL);
 	pthread_mutex_init(&m->console_lock, NULL);
+	faultpoint_arm(&cfg->fail);
 	m->t_create_ns = now_ns();
 	host_info_probe(&m->host);
 	memset(&layout, 0, sizeof(layout));
@@ -230,6 +233,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 			return -1;
 	}
 	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
+	sysmap_build(m->sys, cfg->nr_vcpus, m->mmu.pt.root);
 	if (place_vcpus(m, layout.node, e))
 		return -1;
 	init_mailboxes(m);
@@ -244,7 +248,7 @@ uint64_t machine_sum_counter(const struct machine *m, int idx)
 	uint64_t s = 0;
 
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		s += m->vcpus[i].mb->counter[idx];
+		s = guest_sat_add(s, m->vcpus[i].mb->counter[idx]);
 	return s;
 }
 

@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "exits.h"
+#include "guest_input.h"
+#include "mmu/faultpoint.h"
 #include "mmu/snapshot.h"
 
 static int handle_run_error(struct vcpu *v, int err)
@@ -34,6 +36,8 @@ static int handle_run_error(struct vcpu *v, int err)
 		}
 		return 0;
 	}
+	/* Not the guest's doing: an unexpected host failure. */
+	v->fail_class = NUMIG_EXIT_INTERNAL;
 	machine_fail(m, v, "KVM_RUN failed: %s", strerror(err));
 	return 1;
 }
@@ -70,6 +74,10 @@ static void *vcpu_thread(void *arg)
 		}
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		atomic_store(&v->in_run, 0);
+		if (rc >= 0 && faultpoint_hit(FP_KVM_RUN)) {
+			rc = -1;
+			errno = EIO;
+		}
 		if (rc < 0) {
 			if (handle_run_error(v, errno))
 				break;
@@ -91,7 +99,7 @@ static void *vcpu_thread(void *arg)
 static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint64_t *last_ops, uint64_t *last_mig,
 			uint64_t *last_guard)
 {
-	uint64_t ops = machine_sum_counter(m, NUMIG_CNT_OPS) + machine_sum_counter(m, NUMIG_CNT_WRITES);
+	uint64_t ops = guest_sat_add(machine_sum_counter(m, NUMIG_CNT_OPS), machine_sum_counter(m, NUMIG_CNT_WRITES));
 	struct mmu_snapshot snap;
 	uint64_t mig, guard;
 	double dt = (double)(now - *last_t) / 1e9;
@@ -113,7 +121,8 @@ static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint6
 	}
 	s = &m->samples[m->nr_samples++];
 	s->t_s = (double)(now - m->t_start_ns) / 1e9;
-	s->ops_per_s = (double)(ops - *last_ops) / dt;
+	/* Guest counters may go backwards: that is no negative rate. */
+	s->ops_per_s = ops >= *last_ops ? (double)(ops - *last_ops) / dt : 0;
 	s->migrations_per_s = (double)(mig - *last_mig) / dt;
 	s->guard_flushes_per_s = (double)(guard - *last_guard) / dt;
 	*last_t = now;

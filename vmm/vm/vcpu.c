@@ -15,6 +15,7 @@
 #include "machine.h"
 #include "place.h"
 #include "sysarea.h"
+#include "sysmap.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -49,7 +50,7 @@ static int set_cpuid(struct machine *m, struct vcpu *v, struct nerr *e)
 	int rc = 0;
 
 	if (!c)
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "out of memory");
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory");
 	memcpy(c, sup, sz);
 	for (uint32_t i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *en = &c->entries[i];
@@ -105,7 +106,7 @@ static int set_long_mode(struct machine *m, struct vcpu *v, struct nerr *e)
 	s.idt.base = NUMIG_IDT;
 	s.idt.limit = 256 * 16 - 1;
 	s.cr0 = 0x80050033; /* PG WP NE ET MP PE */
-	s.cr3 = m->mmu.pt.root;
+	s.cr3 = sysmap_root(v->id); /* its own view of the system area */
 	s.cr4 = 0x620;      /* PAE OSFXSR OSXMMEXCPT */
 	s.efer = 0x501;     /* LME LMA SCE */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)

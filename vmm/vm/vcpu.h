@@ -34,8 +34,9 @@ struct vcpu {
 	int started;
 	struct numig_mailbox *mb;
 	atomic_int end;              /* enum vcpu_end */
-	int exit_code;               /* from DONE */
+	uint64_t exit_code;          /* from DONE, full width */
 	char fail[512];
+	int fail_class;              /* exit code class of the failure: 0 = the guest's (4) */
 	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
 	uint64_t consecutive_efaults;
 	atomic_int in_run;           /* inside KVM_RUN (or about to enter) */

@@ -1,0 +1,37 @@
+/* The one place where values the guest wrote (its mailbox: messages, exit
+ * codes, counters, the integrity layout it claims) are read and validated,
+ * with overflow-safe arithmetic, before the VMM uses them. Everything in a
+ * mailbox is hostile input: any vCPU can write any mailbox at any time. */
+#ifndef NUMIG_VMM_GUEST_INPUT_H
+#define NUMIG_VMM_GUEST_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <numig/abi.h>
+
+/* mb->msg, copied once (the guest may change it meanwhile), cut at the
+ * first NUL or NUMIG_MSG_LEN, control bytes escaped. */
+const char *guest_msg(const struct numig_mailbox *mb, char *out, size_t outlen);
+
+/* NUMIG_HC_DONE's exit code, full width: any non-zero value stays non-zero. */
+uint64_t guest_exit_code(const struct numig_mailbox *mb);
+
+/* a + b, saturating at UINT64_MAX (guest counters may hold anything). */
+uint64_t guest_sat_add(uint64_t a, uint64_t b);
+
+/* The integrity layout the host check uses: numig's own configuration,
+ * never the guest's claim. */
+struct integrity_layout {
+	uint64_t vcpus, pages, slots;   /* as numig configured them */
+	uint64_t fill_gen;              /* from the guest: only ever compared */
+	uint64_t records;               /* 8-byte records in the scratch area */
+};
+
+/* Fills l from numig's configuration and checks that the guest's claim
+ * (result[]) agrees and that every record fits the scratch area, without
+ * wrapping. 0, or -1 with the reason in why. */
+int guest_integrity_layout(const struct numig_mailbox *mb0, uint64_t vcpus, uint64_t pages, uint64_t slots,
+			   uint64_t scratch_bytes, struct integrity_layout *l, char *why, size_t whylen);
+
+#endif

@@ -5,6 +5,8 @@
 #  3. ThreadSanitizer build of the concurrent mmu code: unit tests
 #  4. clang build: must compile clean with -Werror, and its guests must boot (when clang is installed)
 #  5. static build (LDFLAGS=-static): its guests keep their own link flags and boot
+#  6. make check-numa: the suite inside a QEMU guest with two NUMA nodes and NPT
+#  7. make fuzz: each libFuzzer target for FUZZ_TIME seconds
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -83,5 +85,19 @@ if build_or_fail "static (LDFLAGS=-static)" BUILD=build/static LDFLAGS=-static b
 		F=$((F + 1)); echo "not ok - static build: the example guest (exit $rc)"; printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 10
 	fi
 fi
+# The same code on two real NUMA nodes with nested-paging KVM, in a QEMU
+# guest (README, "Tested on two NUMA nodes"): a skip fails unless
+# NUMIG_NUMA_OPTIONAL=1.
+suite() { # name, command...: runs a TAP suite and adds its closing line
+	local name=$1; shift
+	echo "# ==== $name"
+	last="0 1 0"
+	"$@" | tally
+	read -r p f s <"$tmp/last"
+	P=$((P + p)); F=$((F + f)); S=$((S + s))
+}
+suite "two NUMA nodes, nested paging (QEMU; make check-numa)" scripts/check-numa.sh
+# libFuzzer targets, FUZZ_TIME s each (docs/design.md "Hostile input").
+suite "fuzzing (make fuzz)" make -s fuzz
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]

@@ -474,8 +474,9 @@ int frame_make_huge(struct pool *p, struct frame *f)
 	return rc;
 }
 
-/* One address per frame: a 2 MiB frame is one THP, and under MPOL_BIND even
- * a split one cannot straddle nodes, so its first 4 KiB tells its node. */
+/* One address per frame: a 2 MiB frame is one THP, whose first 4 KiB tells
+ * its node. A split frame is counted in `split`; under MPOL_BIND its pieces
+ * still lie within the nodes asked for. */
 #define QUERY_CHUNK 512
 
 int pool_measure_placement(const struct pool *p, int g, struct placement *out)

@@ -79,23 +79,29 @@ void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
 
 void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f)
 {
-	const struct node_pool *np = &m->pool.node[node];
+	struct node_pool *np = &m->pool.node[node];
+	const struct placement *after = &m->placed_after[node];
 
 	f->host_node_asked = np->host_node;
 	f->host_mask = np->host_mask;
 	f->policy = np->policy;
 	f->frames = np->nr_frames;
 	f->before = m->placed_before[node];
-	f->after = m->placed_after[node];
+	f->after = *after;
 	f->region_start = (uintptr_t)np->hva;
 	f->region_end = (uintptr_t)np->hva + np->bytes;
-	pthread_mutex_lock((pthread_mutex_t *)&np->lock);
+	pthread_mutex_lock(&np->lock);
 	f->collapsed = np->collapse_ok + np->collapse_failed;
 	f->free = np->nr_free;
 	f->populated = 0;
 	for (uint32_t i = 0; i < np->nr_frames; i++)
 		f->populated += np->frames[i].populated;
-	pthread_mutex_unlock((pthread_mutex_t *)&np->lock);
+	pthread_mutex_unlock(&np->lock);
+	/* The pool knows only what it populated itself; the guest's first
+	 * touches populate the rest. Once the kernel has answered for every
+	 * frame (the "after" measurement), its count is what /proc shows. */
+	if (after->present + after->absent == np->nr_frames)
+		f->populated = after->present;
 	f->pages_now = ws_pages_on_node(&m->ws, node);
 }
 

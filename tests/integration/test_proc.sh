@@ -46,6 +46,15 @@ for n in j['nodes']:
     if v and (huge or n['placement_after']['split']):
         print('node%d thp %s' % (g, 'ok' if int(v.get('AnonHugePages', -1)) == huge * 2048 else '%s kB vs %d huge' % (v.get('AnonHugePages'), huge)))
 PY
+# Regression: frames the guest populated by its own first touch (no
+# migration, so numig populated nothing up front) were reported as 0.
+pop=$("$NUMIG" run --guest integrity --nodes 1 --vcpus 1 --ws 16M --mem 64M --duration 1s --json --quiet 2>"$tmp/err2" |
+	python3 -c "import json,sys; n=json.load(sys.stdin)['nodes'][0]; print(n['frames_populated'], n['placement_after']['present'])" 2>>"$tmp/err2")
+if [ -n "$pop" ] && [ "${pop% *}" = "${pop#* }" ] && [ "${pop% *}" -ge 8 ]; then
+	ok "frames the guest populated itself count as populated (populated, present: $pop of 8 working-set pages)"
+else
+	not_ok "frames the guest populated itself count as populated (populated, present: '$pop')" "$(cat "$tmp/err2")"
+fi
 v=$(cat "$tmp/verdict")
 if ! grep -qv ' ok$\| line$' <<<"$v" && [ "$(grep -c ' ok$' <<<"$v")" -ge 6 ]; then
 	ok "each guest node's region is one numa_maps line (bind:N, anon = populated x 512) and one smaps VMA"

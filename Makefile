@@ -56,10 +56,16 @@ BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
 .PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
-all: $(BUILD)/numig $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
+all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The emulated host (README "No KVM on this machine"): a script beside
+# numig, which finds its guest-side init in scripts/emu.
+$(BUILD)/numig-emu: scripts/emu/numig-emu scripts/emu/init.sh
+	@mkdir -p $(dir $@)
+	sed 's|@EMU_LIB@|$(CURDIR)/scripts/emu|' $< >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 $(BUILD)/libnumig.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

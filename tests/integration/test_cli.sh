@@ -35,11 +35,29 @@ check "--migrate-batch 65" 2 '--migrate-batch' -- run --migrate-batch 65
 check "--inject unknown" 2 'unknown fault' -- run --inject flip-everything
 check "unknown guest name" 2 "unknown guest 'nosuch'" -- run --guest nosuch
 check "missing KVM device: exit 3" 3 'cannot open KVM device /nonexistent/kvm' -- run --kvm-device /nonexistent/kvm
+# Usage before environment: every usage error below is exit 2 with the KVM
+# device missing too, since options and the guest file are judged first.
+check "usage error judged before the KVM device is opened" 2 "unknown guest 'nosuch'" -- \
+	run --kvm-device /nonexistent/kvm --guest nosuch
 
 # Malformed guest files: a clear error (exit 2), never a crash.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'not an elf at all' >"$tmp/text.elf"
+cp "$build/guests/hello.elf" "$tmp/it's a guest.elf"
+# Without KVM the message ends with the same run in the emulated host, one
+# line that bash reads back as numig-emu and the very same arguments.
+check "missing KVM device: the emulated host's line to paste" 3 'in an emulated host with KVM' -- \
+	run --kvm-device /nonexistent/kvm --guest "$tmp/it's a guest.elf" --duration 1s
+paste=$(printf '%s\n' "$LAST_OUT" | sed -n 's/^  //p' | tail -n 1)
+want=("$(cd "$build" && pwd -P)/numig-emu" run --kvm-device /nonexistent/kvm --guest "$tmp/it's a guest.elf" --duration 1s)
+eval "got=($paste)" 2>/dev/null || got=()
+if [ -n "$paste" ] && [ "${got[*]}" = "${want[*]}" ] && [ ${#got[@]} -eq ${#want[@]} ]; then
+	ok "the pasted line reads back as numig-emu with the same ${#want[@]} words: $paste"
+else
+	not_ok "the pasted line reads back as numig-emu with the same words" "line: $paste
+want: ${want[*]}"
+fi
 check "guest that is not ELF" 2 'not an ELF file' -- run --guest "$tmp/text.elf"
 head -c 40 "$build/guests/hello.elf" >"$tmp/trunc.elf"
 check "truncated ELF" 2 'not an ELF file|out of bounds|no section' -- run --guest "$tmp/trunc.elf"
@@ -59,4 +77,12 @@ else
 	skip "segment outside guest memory" "objcopy not installed"
 fi
 check "guest path that does not exist" 2 'cannot open guest' -- run --guest /nonexistent/guest.elf
+check "a bad guest file is judged before the KVM device is opened" 2 'not an ELF file' -- \
+	run --kvm-device /nonexistent/kvm --guest "$tmp/text.elf"
+check "--plot into a missing folder is judged before the KVM device" 2 '--plot' -- \
+	run --kvm-device /nonexistent/kvm --plot /nonexistent/dir/p.svg
+check "--host-nodes naming a missing host node is judged before the KVM device" 2 'host node' -- \
+	run --kvm-device /nonexistent/kvm --host-nodes 63
+check "--pin naming no usable CPU is judged before the KVM device" 2 '--pin' -- \
+	run --kvm-device /nonexistent/kvm --pin 4000
 done_testing

@@ -3,6 +3,7 @@
  * ELF loader's bounds (vmm/vm/elf.c) on crafted files. */
 #define TAP_MAIN
 #include <elf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,50 @@ static void test_escape(void)
 	   "C1 CSI, DEL and invalid bytes are escaped (%s)", out);
 	text_escape(out, 8, "\033\033\033\033");
 	OK(strlen(out) < 8 && !strchr(out, '\033'), "truncation never cuts an escape short (%s)", out);
+}
+
+/* Quoted words read back by bash must be the words (the no-KVM hint is a
+ * command line the user pastes). */
+static void test_shell_quote(void)
+{
+	static const char *const words[] = { "run", "--guest", "my guest.elf", "it's", "a\"b$c`d\\e", "",
+					     "\033[31mred", "tab\there", "\xff\xfe", "caf\xc3\xa9 \xc2\x9b" };
+	const int nw = (int)(sizeof(words) / sizeof(words[0]));
+	char line[1024], cmd[8192], back[2048];
+	size_t n = 0, got;
+	int bad = 0;
+	FILE *f;
+
+	for (int i = 0; i < nw && !bad; i++) {
+		if (i)
+			line[n++] = ' ';
+		bad = text_shell_quote(line, sizeof(line), &n, words[i]);
+	}
+	OK(!bad && !strchr(line, '\033') && !strchr(line, '\t') && !strchr(line, '\n'),
+	   "the quoted line has no control bytes: %s", line);
+	/* popen's sh may not know $'...': bash reads the line, and the whole
+	 * script reaches bash in plain '...' (it has no control bytes). */
+	snprintf(back, sizeof(back), "printf '%%s\\0' %s", line);
+	n = (size_t)snprintf(cmd, sizeof(cmd), "bash -c ");
+	f = text_shell_quote(cmd, sizeof(cmd), &n, back) ? NULL : popen(cmd, "r");
+	got = f ? fread(back, 1, sizeof(back), f) : 0;
+	if (f)
+		pclose(f);
+	n = 0;
+	bad = !f;
+	for (int i = 0; i < nw && !bad; i++) {
+		size_t len = strlen(words[i]) + 1;
+
+		bad = n + len > got || memcmp(back + n, words[i], len) != 0;
+		n += len;
+	}
+	OK(!bad && n == got, "bash reads the %d quoted words back unchanged (%zu bytes)", nw, got);
+	n = 0;
+	OK(text_shell_quote(line, 6, &n, "it's long") == -1 && n == 0 && line[0] == 0,
+	   "a word that does not fit is refused and leaves nothing behind");
+	n = 0;
+	OK(text_shell_quote(line, sizeof(line), &n, "plain-word_1.2/x=y") == 0 && !strcmp(line, "plain-word_1.2/x=y"),
+	   "a word that needs no quoting stays as it is");
 }
 
 static void test_default_timeout(void)
@@ -162,6 +207,12 @@ static void test_loader(void)
 	OK(mini_load(&f, mem, &e) == -1 && strstr(e.msg, "outside"), "a segment whose end wraps is refused (%s)",
 	   e.msg);
 	mini_build(&f);
+	f.ph[1].p_vaddr = WIN_LO + 0x20000; /* inside the window, but not identity-mapped */
+	OK(mini_load(&f, mem, &e) == -1 && e.code == NUMIG_EXIT_USAGE && strstr(e.msg, "differs from its physical") &&
+		   !strstr(e.msg, "outside"),
+	   "regression: a segment inside the window refused for p_vaddr != p_paddr says so, not \"outside\" (%s)",
+	   e.msg);
+	mini_build(&f);
 	f.ph[1].p_memsz = UINT64_MAX;
 	OK(mini_load(&f, mem, &e) == -1, "a segment of 2^64 bytes is refused (%s)", e.msg);
 	mini_build(&f);
@@ -210,6 +261,7 @@ int main(void)
 	test_faultpoint();
 	test_guest_values();
 	test_escape();
+	test_shell_quote();
 	test_default_timeout();
 	test_waker();
 	test_loader();

@@ -2,6 +2,8 @@
  * the only place that prints errors or ends the process. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "vmm/report/plot.h"
 #include "vmm/report/report.h"
 #include "vmm/report/text.h"
+#include "vmm/vm/kvm.h"
 #include "vmm/vm/run.h"
 
 static volatile sig_atomic_t signalled;
@@ -81,6 +84,40 @@ static int install_stop_signals(void)
 	return sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ? -1 : 0;
 }
 
+/* No KVM device here: the same run works in the emulated host (README "No
+ * KVM on this machine"), so say how, as one line a user can paste. */
+static void suggest_emulated_host(int argc, char **argv)
+{
+	char self[PATH_MAX], emu[PATH_MAX + 16], line[8192];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	size_t n = 0;
+	int bad;
+
+	if (len > 0) {
+		self[len] = 0;
+		snprintf(emu, sizeof(emu), "%s/numig-emu", dirname(self));
+	}
+	if (len <= 0 || access(emu, X_OK)) {
+		fprintf(stderr, "numig: README \"No KVM on this machine\" says how to run numig in an emulated host\n");
+		return;
+	}
+	bad = text_shell_quote(line, sizeof(line), &n, emu);
+	/* argv[1] is "run": numig-emu takes the same command and options. */
+	for (int i = 1; i < argc && !bad; i++) {
+		if (n + 1 >= sizeof(line))
+			bad = 1;
+		else
+			line[n++] = ' ';
+		bad = bad || text_shell_quote(line, sizeof(line), &n, argv[i]);
+	}
+	if (bad) {
+		fprintf(stderr, "numig: %s runs the same command in an emulated host with KVM\n", emu);
+		return;
+	}
+	fprintf(stderr, "numig: the same run in an emulated host with KVM (QEMU; ~10 s to boot; results real, timings not "
+			"performance data):\n  %s\n", line);
+}
+
 /* An error before or instead of a report: one message, and with --tap the
  * test point. */
 static int fail(int tap, const char *name, int code, const char *msg)
@@ -145,11 +182,16 @@ int main(int argc, char **argv)
 		return fail(tap, name, NUMIG_EXIT_INTERNAL, "cannot install SIGINT/SIGTERM handlers");
 	}
 	if (machine_create(&m, &cfg, &e) || machine_run(&m, &signalled, &e)) {
+		int absent = m.vm.open_errno == ENOENT || m.vm.open_errno == ENODEV || m.vm.open_errno == ENXIO;
+
 		machine_end_console_line(&m);
 		machine_destroy(&m);
 		if (diag)
 			fclose(diag);
-		return fail(tap, name, e.code ? e.code : NUMIG_EXIT_INTERNAL, e.msg);
+		rc = fail(tap, name, e.code ? e.code : NUMIG_EXIT_INTERNAL, e.msg);
+		if (absent)
+			suggest_emulated_host(argc, argv);
+		return rc;
 	}
 	machine_end_console_line(&m); /* the vCPU threads are gone: no lock needed */
 	outcome_decide(&m, &out);

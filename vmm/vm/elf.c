@@ -112,8 +112,14 @@ int elf_load_buf(const uint8_t *buf, size_t len, uint8_t *mem, uint64_t win_lo, 
 			continue;
 		if (ph[i].p_filesz > ph[i].p_memsz || !range_ok(ph[i].p_offset, ph[i].p_filesz, len))
 			return nerr_set(e, NUMIG_EXIT_USAGE, "segment %u: file range out of bounds", i);
-		if (ph[i].p_paddr < win_lo || !range_ok(ph[i].p_paddr, ph[i].p_memsz, win_hi) ||
-		    ph[i].p_vaddr != ph[i].p_paddr)
+		/* One rule per message: a segment inside the window must not be
+		 * reported as outside it for another reason. */
+		if (ph[i].p_vaddr != ph[i].p_paddr)
+			return nerr_set(e, NUMIG_EXIT_USAGE,
+					"segment %u: virtual address %#llx differs from its physical address %#llx "
+					"(numig runs guests identity-mapped; link with guest.ld)", i,
+					(unsigned long long)ph[i].p_vaddr, (unsigned long long)ph[i].p_paddr);
+		if (ph[i].p_paddr < win_lo || !range_ok(ph[i].p_paddr, ph[i].p_memsz, win_hi))
 			return nerr_set(e, NUMIG_EXIT_USAGE,
 					"segment %u [%#llx, +%#llx) lies outside the guest image window [%#llx, %#llx)", i,
 					(unsigned long long)ph[i].p_paddr, (unsigned long long)ph[i].p_memsz,

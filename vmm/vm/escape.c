@@ -2,6 +2,7 @@
 #include "escape.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), or 0 if it is invalid. Stops at the
@@ -63,4 +64,75 @@ const char *text_escape(char *dst, size_t dstlen, const char *src)
 	}
 	dst[n] = 0;
 	return dst;
+}
+
+/* Put len bytes at dst + *n, or fail without writing past dstlen. */
+static int put(char *dst, size_t dstlen, size_t *n, const char *s, size_t len)
+{
+	if (len >= dstlen - *n)
+		return -1;
+	memcpy(dst + *n, s, len);
+	*n += len;
+	dst[*n] = 0;
+	return 0;
+}
+
+static int needs_c_quote(const unsigned char *p)
+{
+	for (; *p; p++) {
+		size_t len = *p < 0x80 ? 1 : text_utf8_len(p);
+
+		if (len == 0 || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0))
+			return 1;
+		p += len - 1;
+	}
+	return 0;
+}
+
+int text_shell_quote(char *dst, size_t dstlen, size_t *n, const char *src)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%";
+	const unsigned char *p = (const unsigned char *)src;
+	size_t start = *n;
+	char hex[5];
+
+	if (!dst || *n >= dstlen)
+		return -1;
+	if (*src && strspn(src, safe) == strlen(src))
+		return put(dst, dstlen, n, src, strlen(src));
+	if (!needs_c_quote(p)) {
+		int bad = put(dst, dstlen, n, "'", 1);
+
+		for (; *p && !bad; p++)
+			bad = *p == '\'' ? put(dst, dstlen, n, "'\\''", 4) : put(dst, dstlen, n, (const char *)p, 1);
+		if (bad || put(dst, dstlen, n, "'", 1))
+			goto undo;
+		return 0;
+	}
+	if (put(dst, dstlen, n, "$'", 2))
+		goto undo;
+	for (; *p; p++) {
+		size_t len = *p < 0x80 ? 1 : text_utf8_len(p);
+		int bad;
+
+		if (len == 0 || *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0)) {
+			snprintf(hex, sizeof(hex), "\\x%02x", *p);
+			bad = put(dst, dstlen, n, hex, 4);
+		} else if (*p == '\'' || *p == '\\') {
+			hex[0] = '\\';
+			hex[1] = (char)*p;
+			bad = put(dst, dstlen, n, hex, 2);
+		} else {
+			bad = put(dst, dstlen, n, (const char *)p, len);
+			p += len - 1;
+		}
+		if (bad)
+			goto undo;
+	}
+	if (!put(dst, dstlen, n, "'", 1))
+		return 0;
+undo:
+	*n = start;
+	dst[start] = 0;
+	return -1;
 }

@@ -13,4 +13,11 @@ size_t text_utf8_len(const unsigned char *p);
  * that reaches a terminal from a guest, a file or the command line. */
 const char *text_escape(char *dst, size_t dstlen, const char *src);
 
+/* src as one word a POSIX shell (bash) reads back unchanged: as it is when
+ * it needs no quoting, else in '...', or in $'...' with \xNN for control
+ * bytes and bytes that are not UTF-8, so the result stays printable.
+ * Appends to dst at *n (NUL-terminated); -1, dst unchanged past *n, when
+ * it does not fit. For a command line a user can paste. */
+int text_shell_quote(char *dst, size_t dstlen, size_t *n, const char *src);
+
 #endif

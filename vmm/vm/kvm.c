@@ -53,8 +53,10 @@ int kvm_vm_create(struct kvm_vm *vm, const char *dev_path, int nr_vcpus, struct 
 	vm->kvm_fd = open(dev_path, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		int err = errno;
+
+		vm->open_errno = err;
 		nerr_set(e, NUMIG_EXIT_ENV, "cannot open KVM device %s: %s%s", dev_path, strerror(err),
-			 err == ENOENT ? " (is KVM enabled on this host?)" : "");
+			 err == ENOENT ? " (this kernel offers no KVM: no module loaded, or no hardware or nested virtualization)" : "");
 		return -1;
 	}
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);

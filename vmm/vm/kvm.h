@@ -15,6 +15,7 @@ struct kvm_vm {
 	size_t run_size;              /* mmap size of struct kvm_run */
 	int max_vcpus;
 	struct kvm_cpuid2 *cpuid;     /* KVM_GET_SUPPORTED_CPUID */
+	int open_errno;               /* why the device did not open; 0 when it did */
 };
 
 /* Opens the KVM device, checks the API version and every capability numig

@@ -186,11 +186,6 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	memset(&layout, 0, sizeof(layout));
 	if (check_host_safety(m, e) || place_nodes(m, layout.node, e))
 		return -1;
-	if (vcpu_signals_init(e))
-		return -1;
-	if (kvm_vm_create(&m->vm, cfg->kvm_device, cfg->nr_vcpus, e))
-		return -1;
-
 	/* Scratch holds the integrity guest's record of every slot. */
 	m->scratch_bytes = round_up(ws_pages * NUMIG_SUBPAGES * slots * NUMIG_SLOT_BYTES * (uint64_t)cfg->nr_vcpus,
 				    FRAME_SIZE);
@@ -216,6 +211,19 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	if (mmu_init(&m->mmu, &cfg->mmu, &layout, &hooks, e))
 		return -1;
 
+	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
+	sysmap_build(m->sys, cfg->nr_vcpus, m->mmu.pt.root);
+	if (place_vcpus(m, layout.node, e))
+		return -1;
+	init_mailboxes(m);
+
+	/* KVM last: everything the user gave (options, guest file, placement)
+	 * is judged before the device is opened, so a usage error is exit 2
+	 * on a host without /dev/kvm too. */
+	if (vcpu_signals_init(e))
+		return -1;
+	if (kvm_vm_create(&m->vm, cfg->kvm_device, cfg->nr_vcpus, e))
+		return -1;
 	if (log_dirty) {
 		if (dirty_log_enable(&m->dlog, &m->vm, e))
 			return -1;
@@ -232,11 +240,6 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 		if (log_dirty && dirty_log_add_slot(&m->dlog, (uint32_t)(1 + g), np->gpa, np->bytes, e))
 			return -1;
 	}
-	sysarea_build(m->sys, cfg->nr_vcpus, &m->img);
-	sysmap_build(m->sys, cfg->nr_vcpus, m->mmu.pt.root);
-	if (place_vcpus(m, layout.node, e))
-		return -1;
-	init_mailboxes(m);
 	for (int i = 0; i < cfg->nr_vcpus; i++)
 		if (vcpu_create(m, &m->vcpus[i], e))
 			return -1;

@@ -153,9 +153,21 @@ unit: all
 integration: all
 	@scripts/run-tests.sh integration $(BUILD)
 
+DEMO_ARGS := --guest integrity --vcpus 2 --nodes 2 --ws 64M --mem 256M --duration 3s \
+	--scan-period 20ms --scan-size 8 --lazy-flush-delay 5ms --migrate rate=500/s,pattern=pingpong
+# Without a usable /dev/kvm the same demo runs in the emulated host
+# (README "No KVM on this machine").
 demo: deps all
-	$(BUILD)/numig run --guest integrity --vcpus 2 --nodes 2 --ws 64M --mem 256M --duration 3s \
-		--scan-period 20ms --scan-size 8 --lazy-flush-delay 5ms --migrate rate=500/s,pattern=pingpong
+	@if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then \
+		echo "$(BUILD)/numig run $(DEMO_ARGS)"; \
+		exec $(BUILD)/numig run $(DEMO_ARGS); \
+	else \
+		echo "demo: this machine has no usable /dev/kvm, so the demo runs in the emulated host (QEMU/TCG, 2 NUMA"; \
+		echo "demo: nodes, KVM with nested paging inside; README \"No KVM on this machine\"): integrity, placement and"; \
+		echo "demo: guard results are real, timings are not performance data"; \
+		echo "$(BUILD)/numig-emu run $(DEMO_ARGS)"; \
+		exec $(BUILD)/numig-emu run $(DEMO_ARGS); \
+	fi
 
 bench: deps all
 	$(BENCH_BIN) --numig $(BUILD)/numig

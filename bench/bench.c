@@ -1039,22 +1039,6 @@ static int two_nodes(int *a, int *b)
 /* The hypervisor this runs under, from CPUID leaf 0x40000000 ("" on bare
  * metal): under QEMU's TCG every memory access is emulated, so timings say
  * nothing about the host's memory. */
-static const char *hypervisor_name(char buf[13])
-{
-	unsigned int a, b = 0, c = 0, d = 0;
-
-	buf[0] = 0;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c & (1u << 31)))
-		return buf; /* no hypervisor bit */
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
-	memcpy(buf, &b, 4);
-	memcpy(buf + 4, &c, 4);
-	memcpy(buf + 8, &d, 4);
-	buf[12] = 0;
-	return buf;
-}
-
 /* One THP moved to `target` by asking for its first 4 KiB (the kernel moves
  * the whole folio; asking for every piece only earns -EBUSY for the tails).
  * Then every 4 KiB piece must be on `target`, asked without moving, and the
@@ -1109,7 +1093,7 @@ static void bench_kernel(void)
 		       nodes, nodes == 1 ? "" : "s", numa_available() < 0 ? " (libnuma: NUMA not available)" : "");
 		return;
 	}
-	if (!strcmp(hypervisor_name(hv), "TCGTCGTCGTCG"))
+	if (!strcmp(host_hypervisor(hv), "TCGTCGTCGTCG"))
 		printf("  note: running under QEMU TCG (software emulation): these timings are not performance data; "
 		       "this run checks correctness only\n");
 	else if (hv[0])

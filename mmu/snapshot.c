@@ -7,6 +7,11 @@
 
 #define LD(x) atomic_load(&(x))
 
+uint64_t mmu_migrations_done(struct mmu *m)
+{
+	return LD(m->mig.st.done);
+}
+
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
 {
 	struct mig_stats *st = &m->mig.st;

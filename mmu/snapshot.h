@@ -80,6 +80,8 @@ struct mmu_page_figures {
 
 /* Counters are read atomically, each on its own: safe while the mmu runs. */
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s);
+/* Migrations done so far: one atomic load, for a run's end condition. */
+uint64_t mmu_migrations_done(struct mmu *m);
 /* Locks each page briefly to count pages_now. */
 void mmu_node_figures(struct mmu *m, int node, struct mmu_node_figures *f);
 /* Locks the page briefly: safe while the mmu runs. */

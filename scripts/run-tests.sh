@@ -2,6 +2,8 @@
 # Runs numig's test programs and sums their TAP closing lines.
 #   scripts/run-tests.sh unit|integration|all BUILD_DIR
 # Prints every test's TAP output and, last, "N passed, N failed, N skipped".
+# unit: the C unit tests, and the integration scripts marked "# needs-kvm: no"
+# (they never open /dev/kvm); integration: everything that runs a guest.
 set -uo pipefail
 what=${1:-all}
 build=${2:-build}
@@ -27,17 +29,21 @@ run_one() {
 	fi
 }
 
+needs_no_kvm() { grep -q '^# needs-kvm: no' "$1"; }
 if [ "$what" = unit ] || [ "$what" = all ]; then
 	for t in "$build"/tests/test_*; do
-		[ -x "$t" ] && run_one "$(basename "$t")" "$t"
+		[ -x "$t" ] && [ "${t%.d}" = "$t" ] && run_one "$(basename "$t")" "$t"
+	done
+	for t in tests/integration/test_*.sh; do
+		needs_no_kvm "$t" && run_one "$(basename "$t")" bash "$t" "$build"
 	done
 fi
 if [ "$what" = integration ] || [ "$what" = all ]; then
 	for t in "$build"/kvmtests/test_*; do
-		[ -x "$t" ] && run_one "$(basename "$t")" "$t" "$build"
+		[ -x "$t" ] && [ "${t%.d}" = "$t" ] && run_one "$(basename "$t")" "$t" "$build"
 	done
 	for t in tests/integration/test_*.sh; do
-		run_one "$(basename "$t")" bash "$t" "$build"
+		needs_no_kvm "$t" || run_one "$(basename "$t")" bash "$t" "$build"
 	done
 fi
 failed=$((failed + broken))

@@ -58,9 +58,14 @@ mount -t hugetlbfs hugetlbfs $N/dev/hugepages 2>/dev/null
 KM=$(cat $E/kmoddir)
 [ -d "$N$KM" ] && mkdir -p "$N/lib/modules/$(uname -r)" && mount --bind "$N$KM" "$N/lib/modules/$(uname -r)"
 # Every CPU's stack on a soft lockup: the report then says what each was doing.
-echo 1 >/proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
-echo always >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+echo 1 >$N/proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
 hostname numig-emu
+# The kernel's text symbols, once per kernel (numig-emu asks when its cache
+# lacks them): where a frozen CPU stands is named from them.
+if [ -f $E/want_kallsyms ] && mkdir -p /share && mount -t 9p -o trans=virtio,version=9p2000.L emushare /share; then
+	grep -E ' [tT] ' $N/proc/kallsyms >/share/kallsyms.tmp && mv /share/kallsyms.tmp /share/kallsyms
+	umount /share
+fi
 mkdir -p $N/run/numig-emu && cp $E/cmd.sh $N/run/numig-emu/cmd.sh
 
 # A stdout or stderr that is no terminal on the host is none here either: a
@@ -71,7 +76,7 @@ if [ "$(cat $E/out_tty)" != 1 ]; then mkfifo /out.fifo; cat /out.fifo >$D/ttyS1 
 if [ "$(cat $E/err_tty)" != 1 ]; then mkfifo /err.fifo; cat /err.fifo >$D/ttyS2 & cats="$cats $!"; e=/err.fifo; fi
 
 # Heartbeat: numig-emu calls the host frozen when it stops.
-(while :; do ctl "HB $(cut -d' ' -f1 /proc/uptime)"; sleep 5; done) &
+(while :; do ctl "HB $(cut -d' ' -f1 $N/proc/uptime)"; sleep 5; done) &
 hb=$!
 ctl START
 chroot $N /usr/bin/env -i /bin/bash --noprofile --norc /run/numig-emu/cmd.sh <$N/dev/null >$o 2>$e

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CLI contract: usage errors (exit 2), environment errors (exit 3), help.
-# Needs no KVM.
+# needs-kvm: no (scripts/run-tests.sh runs it with the unit tests, on any host)
 set -u
 build=${1:-build}
 NUMIG=$build/numig

@@ -43,7 +43,7 @@ thread_affinity() {
 	local pid=$1 t
 	for t in /proc/"$pid"/task/*; do
 		case $(cat "$t/comm" 2>/dev/null) in
-		numig-vcpu*) echo "$(cat "$t/comm") $(awk '/^Cpus_allowed_list/{print $2}' "$t/status")" ;;
+		numig-vcpu*) echo "$(cat "$t/comm") $(awk '/^Cpus_allowed_list/{print $2}' "$t/status" 2>/dev/null)" ;;
 		esac
 	done | sort
 }
@@ -52,7 +52,8 @@ run_bg() { # VCPUS numig args...: starts numig, waits until its VCPUS vCPU threa
 	local want=$1; shift
 	"$NUMIG" "$@" --quiet >"$tmp/bg.out" 2>&1 &
 	bg=$!
-	for _ in $(seq 100); do
+	# Up to 30 s: an emulated host takes seconds to create the VM.
+	for _ in $(seq 600); do
 		[ "$(thread_affinity "$bg" | wc -l)" -ge "$want" ] && return 0
 		sleep 0.05
 	done

@@ -23,7 +23,7 @@ enum {
 	OPT_SCAN_SIZE, OPT_LAZY, OPT_MIGRATE, OPT_INJECT, OPT_INJECT_AFTER, OPT_SEED, OPT_SLOTS, OPT_SWEEP,
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_FAIL, OPT_HELP, OPT_VERSION,
 	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
-	OPT_STRATEGY, OPT_COPY_THREADS, OPT_PRECOPY_ROUNDS, OPT_PRECOPY_RESIDUE, OPT_WRITE_SET,
+	OPT_STRATEGY, OPT_COPY_THREADS, OPT_PRECOPY_ROUNDS, OPT_PRECOPY_RESIDUE, OPT_WRITE_SET, OPT_MIGRATIONS,
 };
 
 static const struct option options[] = {
@@ -33,6 +33,7 @@ static const struct option options[] = {
 	{ "guest", required_argument, NULL, OPT_GUEST },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "migrations", required_argument, NULL, OPT_MIGRATIONS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "kvm-device", required_argument, NULL, OPT_KVM },
@@ -97,6 +98,8 @@ void cli_usage(FILE *f)
 		"                          cells, numatune, vcpupin, hugepages; options given override it\n"
 		"  --hugetlb               back guest nodes with hugetlb 2 MiB pages instead of THP\n"
 		"  --duration TIME         ask the guest to finish after TIME (ns/us/ms/s) [2s]\n"
+		"  --migrations N          ... or once N migrations are done, whichever comes first: an amount\n"
+		"                          of work, the same on a fast host and on an emulated one\n"
 		"  --timeout TIME          stop a guest that has not finished after TIME; exit 4\n"
 		"                          [--duration plus the larger of 60s and half of --duration]\n"
 		"  --kvm-device PATH       KVM device [/dev/kvm]\n"
@@ -120,6 +123,7 @@ void cli_usage(FILE *f)
 		"  --inject corrupt-copy|skip-copy-line  break one copy on purpose (integrity test)\n"
 		"  --inject skip-final-harvest|no-final-guard  break every precopy after --inject-after\n"
 		"  --inject-after N        ... after N migrations, so the guest has filled its pages [200]\n"
+
 		"  --fail POINT[:AFTER[:COUNT]]  make a host resource fail on purpose (test hook): no-free-frame,\n"
 		"                          mbind, invalidate, kvm-run, alloc; after AFTER passes, COUNT times [always]\n"
 		"  --seed N                seed for page and node choices [1]\n"
@@ -285,6 +289,9 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return 0;
 	case OPT_DURATION:
 		return need(parse_duration_ns(arg, &c->duration_ns, err, sizeof(err)), e, "--duration", err);
+	case OPT_MIGRATIONS:
+		return need(parse_u64_range(arg, 1, UINT64_MAX, &c->stop_migrations, "--migrations", err, sizeof(err)), e,
+			    "--migrations", err);
 	case OPT_SCAN_PERIOD:
 		return need(parse_duration_ns(arg, &c->mmu.scan_period_ns, err, sizeof(err)), e, "--scan-period", err);
 	case OPT_LAZY:

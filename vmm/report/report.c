@@ -123,6 +123,9 @@ static void human_header(FILE *f, struct machine *m, const struct mmu_snapshot *
 	fprintf(f, "host: kernel %s (%d.%d.%d per %s), KVM MMU: %s, %d CPUs, %d NUMA node%s\n", m->host.kernel,
 		m->host.version.major, m->host.version.minor, m->host.version.patch, m->host.version.source,
 		m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s");
+	if (m->host.emulated)
+		fprintf(f, "host: emulated (QEMU TCG, software emulation): integrity, placement and guard results are real; "
+			   "timings and rates are not performance data\n");
 	for (int g = 0; g < s->nr_nodes; g++) {
 		struct mmu_node_figures nf;
 		char name[32], hosts[NODELIST_LEN];
@@ -632,6 +635,10 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_kv_str(&w, "kernel_version_source", m->host.version.source);
 	json_kv_str(&w, "kvm_mmu", m->host.mmu_mode);
 	json_kv_bool(&w, "shadow_paging", m->host.shadow_paging == 1);
+	json_kv_str(&w, "hypervisor", m->host.hypervisor);
+	/* Under emulation integrity, placement and guard results are real;
+	 * timings are not performance data. */
+	json_kv_bool(&w, "emulated", m->host.emulated);
 	json_kv_i64(&w, "cpus", m->host.cpus);
 	json_kv_i64(&w, "numa_nodes", m->host.nodes);
 	json_kv_str(&w, "placement_note", m->placement_note);

@@ -51,6 +51,7 @@ struct run_config {
 	uint64_t ws_bytes;
 	uint64_t timeout_ns;
 	uint64_t duration_ns;        /* run length for workloads that loop (0 = guest decides) */
+	uint64_t stop_migrations;    /* --migrations: the run ends once this many are done (0: no such end) */
 	struct topology_config topo; /* guest nodes, vCPUs and their host placement */
 	const char *domain_xml;      /* --domain-xml FILE */
 	char domain_note[1024];      /* what came from the XML, what the command line overrode, what was ignored */

@@ -28,6 +28,26 @@ static int param_true(const char *v)
 	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1';
 }
 
+const char *host_hypervisor(char buf[13])
+{
+	unsigned int a, b = 0, c = 0, d = 0;
+
+	buf[0] = 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 31)))
+		return buf; /* no hypervisor bit */
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+	memcpy(buf, &b, 4);
+	memcpy(buf + 4, &c, 4);
+	memcpy(buf + 8, &d, 4);
+	buf[12] = 0;
+	/* A vendor string is text from the hypervisor: printable or nothing. */
+	for (int i = 0; buf[i]; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
+	return buf;
+}
+
 void host_info_probe(struct host_info *h)
 {
 	struct utsname u;
@@ -59,4 +79,6 @@ void host_info_probe(struct host_info *h)
 	}
 	h->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	h->nodes = numa_available() >= 0 ? numa_max_node() + 1 : 1;
+	/* QEMU's TCG: the emulated host of README "No KVM on this machine". */
+	h->emulated = !strcmp(host_hypervisor(h->hypervisor), "TCGTCGTCGTCG");
 }

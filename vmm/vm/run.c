@@ -202,7 +202,8 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 			m->timed_out = 1;
 			atomic_store(&m->stopping, 1);
 		}
-		if (!asked_stop && m->cfg.duration_ns && now - m->t_start_ns >= m->cfg.duration_ns) {
+		if (!asked_stop && ((m->cfg.duration_ns && now - m->t_start_ns >= m->cfg.duration_ns) ||
+				    (m->cfg.stop_migrations && mmu_migrations_done(&m->mmu) >= m->cfg.stop_migrations))) {
 			asked_stop = 1;
 			ask_guest_to_stop(m);
 		}

@@ -1,33 +1,25 @@
-#!/bin/busybox sh
-# PID 1 of `make check-numa`'s QEMU guest (scripts/check-numa.sh packs it into
-# the initramfs as /init). The guest has two real NUMA nodes (node 0: CPU 0,
-# node 1: CPU 1) and loads KVM with nested paging (NPT), so numig runs here on a
-# host that is unlike the one-node, shadow-paging machines of `make check`.
+#!/usr/bin/env bash
+# `make check-numa`'s suite: numig on a host with two real NUMA nodes and
+# KVM with nested paging (NPT), unlike the one-node machines of `make check`.
+# scripts/check-numa.sh runs it inside the emulated host (build/numig-emu,
+# scripts/emu/numig-emu: QEMU/TCG, `-cpu max`, node 0 = CPU 0, node 1 = CPU 1),
+# whose userland is this machine's own root filesystem.
 #
-# It prints TAP between the markers "numig-numa: suite begin" and
-# "numig-numa: suite end" on the serial console; the host script counts it.
-# Every program runs with a deadline (bounded): a hang becomes a failing line
-# with the hung threads' kernel stacks, not a stuck CI.
-# A busybox shell: no bash, no python (JSON is read with awk).
+#   bash tests/numa/suite.sh BUILD_DIR
+#
+# TAP, ending with "N passed, N failed, N skipped". Every program runs with
+# a deadline (bounded): a hang becomes a failing line with the hung threads'
+# kernel stacks, not a stuck CI.
+# Knobs: NUMIG_NUMA_RACE_RUNS (unguarded race runs, default 10),
+# NUMIG_NUMA_PRECOPY=1 (also run precopy and auto, see section 9).
+set -u
+N=$(cd "${1:-build}" && pwd -P) # numig, its guests and test programs: a build folder
+DATA=$(cd "$(dirname "$0")/../data" && pwd -P)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/../integration/lib.sh" # ok, not_ok, skip, done_testing
 
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-# The host parses this serial line: keep routine kernel messages off it, but
-# let errors through (a soft lockup, an RCU stall, a hung task, an oops): when
-# the guest stops making progress, they say where.
-echo 4 >/proc/sys/kernel/printk
-
-N=/numig           # numig, its guests and test programs: the layout of a build folder
-T=/tmp
-. $N/lib.sh        # tests/integration/lib.sh: ok, not_ok, skip, done_testing
-
-# numig.race_runs=N on the kernel command line (NUMIG_NUMA_RACE_RUNS on the host).
-RACE_RUNS=$(sed -n 's/.*numig\.race_runs=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
-RACE_RUNS=${RACE_RUNS:-10}
+RACE_RUNS=${NUMIG_NUMA_RACE_RUNS:-10}
 
 up() { cut -d' ' -f1 /proc/uptime; }
 section() { echo "# ---- $* (guest uptime $(up) s)"; }
@@ -132,7 +124,6 @@ in_cpulist() {
 	echo "$2" | tr ',' '\n' | awk -v c="$1" -F- '{ hi = NF > 1 ? $2 : $1; if (c >= $1 && c <= hi) f = 1 } END { exit !f }'
 }
 
-echo "numig-numa: suite begin"
 echo "# $(cat /proc/version)"
 echo "# $(nproc) CPUs, THP $(cat /sys/kernel/mm/transparent_hugepage/enabled), numa_balancing=$(cat /proc/sys/kernel/numa_balancing)"
 
@@ -147,17 +138,12 @@ done
 if [ $with_mem -eq 2 ]; then ok "2 NUMA nodes with memory${desc}"
 else not_ok "2 NUMA nodes with memory (found $with_mem)${desc}"; fi
 
-# No depmod in here: the host wrote the modules' dependency order.
-loaded="" failed_mods=""
-for m in $(cat /lib/modules/load-order); do
-	if insmod /lib/modules/$m.ko 2>$T/insmod.err; then loaded="$loaded $m"
-	else failed_mods="$failed_mods $m($(cat $T/insmod.err))"; fi
-done
+# numig-emu's init loaded kvm-amd (TCG's -cpu max emulates SVM, not VMX).
 tdp=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null || cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)
-if [ -c /dev/kvm ] && [ -z "$failed_mods" ] && { [ "$tdp" = 1 ] || [ "$tdp" = Y ]; }; then
-	ok "KVM present: /dev/kvm after insmod$loaded; nested paging on (npt/ept=$tdp; dmesg: $(dmesg | grep -m1 -o -E 'Nested Paging enabled|EPT.*enabled' || echo 'no line'))"
+if [ -c /dev/kvm ] && { [ "$tdp" = 1 ] || [ "$tdp" = Y ]; }; then
+	ok "KVM present: /dev/kvm; nested paging on (npt/ept=$tdp; dmesg: $(dmesg | grep -m1 -o -E 'Nested Paging enabled|EPT.*enabled' || echo 'no line'))"
 else
-	not_ok "KVM present with nested paging: /dev/kvm $([ -c /dev/kvm ] && echo present || echo absent), npt/ept=${tdp:-unknown}, loaded:${loaded:- none}, failed:${failed_mods:- none}" \
+	not_ok "KVM present with nested paging: /dev/kvm $([ -c /dev/kvm ] && echo present || echo absent), npt/ept=${tdp:-unknown}" \
 		"$(dmesg | grep -i -E 'kvm|svm|npt' | tail -n 8)"
 fi
 
@@ -335,7 +321,12 @@ fi
 
 # ---------------------------------------------------------------------------
 section "4. the lazy-flush race under NPT/TCG: $RACE_RUNS runs --no-guard, 2 guarded"
-RACE="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M --duration 2s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s"
+# --ws 8M, not the README's 32M: under TCG a stale translation lives only
+# until the nested vCPU's next exit (QEMU flushes its software TLB at every
+# CR3 load, so at every VMRUN and #VMEXIT), and a vCPU must write the page in
+# that window; with 2 pages per vCPU it does, with 16 it rarely does (0 of 25
+# runs). README "No KVM on this machine".
+RACE="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 8M --duration 2s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s"
 caught=0 failed_runs=0 opened=0 odd=""
 r=1
 while [ $r -le "$RACE_RUNS" ]; do
@@ -351,13 +342,12 @@ while [ $r -le "$RACE_RUNS" ]; do
 	echo "# --no-guard run $r: exit $rc, $l lost and $c corrupt words (guest + host), ${u:-?} of $(jv race$r migration.done) migrations copied with a flush pending, $(jv race$r integrity.guest_writes) guest writes"
 	r=$((r + 1))
 done
-# Reported, not required: under TCG the window is hit rarely (0 of 6 runs in
-# the experiment that preceded this target).
-note="not required under TCG: QEMU's software TLB does not keep stale translations the way a hardware TLB does, and the emulated vCPUs write about 100 times less per run, so a stale write rarely lands in the window; the shadow-paging CI host catches it in 10 of 10 runs, 585,000 to 770,000 lost writes per 2 s run (README)"
-if [ -z "$odd" ] && [ $opened -gt 0 ]; then
-	ok "race unguarded under NPT/TCG: lost writes caught in $caught of $RACE_RUNS runs, lost or corrupt words in $failed_runs of $RACE_RUNS ($note); the race window was open in $opened of $RACE_RUNS runs"
+# Required: lost writes in at least 9 of 10 runs (scaled to RACE_RUNS).
+need=$(((RACE_RUNS * 9 + 9) / 10))
+if [ -z "$odd" ] && [ $caught -ge $need ]; then
+	ok "race unguarded under NPT/TCG: lost writes caught in $caught of $RACE_RUNS runs (at least $need required), lost or corrupt words in $failed_runs; the race window was open in $opened of $RACE_RUNS runs"
 else
-	not_ok "race unguarded under NPT/TCG: every run ends 0 or 1 and opens the race window (copies with a flush pending in $opened of $RACE_RUNS runs;$odd)" "$(why race1)"
+	not_ok "race unguarded under NPT/TCG: lost writes caught in $caught of $RACE_RUNS runs, at least $need required, every run ending 0 or 1 (copies with a flush pending in $opened runs;$odd)" "$(why race1)"
 fi
 for r in 1 2; do
 	run_json guard$r 120 $RACE
@@ -394,7 +384,7 @@ echo "# guest vmstat: $(grep -E '^(pgmigrate_success|thp_migration_success|numa_
 section "8. a libvirt domain XML: two cells of different sizes, each strict on its own host node"
 # tests/data/two-cells.xml: cell 0 (256 MiB, vCPU 0) -> host node 0, cell 1
 # (128 MiB, vCPU 1) -> host node 1, <memnode> strict.
-run_json dom 180 --domain-xml $N/data/two-cells.xml --guest integrity --duration 3s --migrate rate=200/s
+run_json dom 180 --domain-xml $DATA/two-cells.xml --guest integrity --duration 3s --migrate rate=200/s
 placed=$(for g in 0 1; do echo "cell $(jv dom nodes.$g.cell_id): $(jv dom nodes.$g.bytes) bytes, $(jv dom nodes.$g.mode) on host node $(jv dom nodes.$g.host_nodes_asked), measured $(jv dom nodes.$g.placement_after.host_node_measured), misplaced $(jv dom nodes.$g.placement_after.misplaced);"; done | tr "\n" " ")
 if [ $rc -eq 0 ] && [ "$(jv dom integrity.pass)" = true ] &&
 	[ "$(jv dom nodes.0.host_nodes_asked)" = 0 ] && [ "$(jv dom nodes.1.host_nodes_asked)" = 1 ] &&
@@ -414,13 +404,13 @@ section "9. migration strategies under NPT: precopy with KVM dirty logging, auto
 # The shadow-paging CI host refuses precopy (its 4 KiB shadow entries survive
 # numig's leaf switches and lose writes); under two-dimensional paging dirty
 # logging is sound, so this is where precopy is checked for real.
-# Opt-in (numig.precopy=1, NUMIG_NUMA_PRECOPY=1 on the host): in 4 of the
+# Opt-in (NUMIG_NUMA_PRECOPY=1): in 4 of the
 # first full runs here, precopy passed twice, once a vCPU triple-faulted
 # (KVM reset it: RIP 0xfff0) and once the guest kernel panicked in a vCPU
 # thread's KVM_RUN ("corrupted stack end detected inside scheduler"). Whether
 # numig or nested KVM under TCG is at fault is not known yet (issue 13), so CI
 # does not depend on it.
-if grep -q 'numig\.precopy=1' /proc/cmdline; then
+if [ "${NUMIG_NUMA_PRECOPY:-0}" = 1 ]; then
 	PC="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M --duration 3s --migrate rate=200/s,pattern=pingpong"
 	for strat in precopy auto; do
 		run_json $strat 180 $PC --strategy $strat
@@ -452,6 +442,3 @@ else
 fi
 
 done_testing
-echo "numig-numa: suite end"
-sync
-poweroff -f

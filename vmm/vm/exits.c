@@ -190,7 +190,14 @@ int handle_exit(struct vcpu *v)
 			     regs_summary(v, regs, sizeof(regs)));
 		return 1;
 	case KVM_EXIT_SHUTDOWN:
-		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s", regs_summary(v, regs, sizeof(regs)));
+		regs_summary(v, regs, sizeof(regs));
+		/* AMD SVM: KVM INITs the vCPU before it reports a shutdown (the VMCB
+		 * is undefined after the intercept), so these are reset values. */
+		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s%s", regs,
+			     strstr(regs, "RIP 0xfff0 ") && strstr(regs, "CS 0xf000 ")
+				     ? " (the reset state: KVM on AMD SVM re-initializes the vCPU before it reports a "
+				       "shutdown, so the registers at the fault are lost)"
+				     : "");
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
 		machine_fail(v->m, v, "KVM_EXIT_FAIL_ENTRY, hardware reason %#llx: %s",

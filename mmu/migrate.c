@@ -31,6 +31,7 @@ struct mig_item {
 
 static void putback_page(struct ws_page *pg, int was_present);
 static void unclaim(struct ws_page *pg);
+static void copy_whole(void *migrator, struct frame *new, const struct frame *old);
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
 		  const struct mig_hooks *hooks)
@@ -170,10 +171,26 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 
 /* ---- 3. precopy ------------------------------------------------------------ */
 
+/* What precopy.c uses, from the settings of this migration. */
+static struct precopy_env precopy_env_of(struct migrator *m)
+{
+	return (struct precopy_env){
+		.dirty_get = m->hooks.dirty_get,
+		.dirty_clear = m->hooks.dirty_clear,
+		.dirty_ctx = m->hooks.dirty_ctx,
+		.copy_whole = copy_whole,
+		.copy_ctx = m,
+		.max_rounds = m->cfg->precopy_rounds,
+		.residue = m->cfg->precopy_residue,
+	};
+}
+
 /* Precopied pages are copied while they stay mapped and writable, one page
  * after the other, before the batch is isolated (precopy.c). */
 static void precopy_pages(struct migrator *m, struct mig_item *it, size_t n)
 {
+	struct precopy_env env = precopy_env_of(m);
+
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t;
 
@@ -182,7 +199,7 @@ static void precopy_pages(struct migrator *m, struct mig_item *it, size_t n)
 		tlb_begin_vmm_write(m->tlb, it[i].new);
 		it[i].writing = 1;
 		t = now_ns();
-		precopy_rounds(m, it[i].old, it[i].new, &it[i].pc);
+		precopy_rounds(&env, it[i].old, it[i].new, &it[i].pc);
 		lat_rec_add(&m->st.precopy, now_ns() - t);
 	}
 }
@@ -266,8 +283,11 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 
 /* ---- 6. copy --------------------------------------------------------------- */
 
-void migrator_copy_whole(struct migrator *m, struct frame *new, const struct frame *old)
+/* A whole 2 MiB copy, split over the copy threads of the target's node. */
+static void copy_whole(void *migrator, struct frame *new, const struct frame *old)
 {
+	struct migrator *m = migrator;
+
 	copier_copy(m->copier, new->node, new->hva, old->hva, FRAME_SIZE);
 }
 
@@ -279,11 +299,15 @@ static void copy_frame(struct migrator *m, struct mig_item *it)
 	if (!it->writing)
 		tlb_begin_vmm_write(m->tlb, it->new);
 	if (it->how == STRATEGY_PRECOPY) {
-		precopy_finish(m, it->old, it->new, &it->pc);
+		struct precopy_env env = precopy_env_of(m);
+		/* Asked only of a converged page: a fallback is never broken. */
+		int skip = it->pc.converged && m->cfg->inject == INJECT_SKIP_FINAL_HARVEST && migrator_inject_due(m);
+
+		precopy_finish(&env, it->old, it->new, &it->pc, skip);
 		atomic_fetch_add(&m->st.bytes_copied, it->pc.bytes);
 	} else {
 		if (!inject_copy(m, it->pg, it->new, it->old, it->nr))
-			migrator_copy_whole(m, it->new, it->old);
+			copy_whole(m, it->new, it->old);
 		atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
 	}
 	tlb_end_vmm_write(m->tlb, it->new);

@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-#include "inject.h"
-#include "migrate.h"
-
 uint32_t pieces_in(const uint64_t bits[PIECES / 64])
 {
 	uint32_t n = 0;
@@ -29,17 +26,17 @@ static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *ol
 		}
 }
 
-static int get(struct migrator *m, const struct frame *f, uint64_t bits[PIECES / 64])
+static int get(const struct precopy_env *e, const struct frame *f, uint64_t bits[PIECES / 64])
 {
-	return m->hooks.dirty_get(m->hooks.dirty_ctx, f->gpa, bits);
+	return e->dirty_get(e->dirty_ctx, f->gpa, bits);
 }
 
-static int clear(struct migrator *m, const struct frame *f, const uint64_t bits[PIECES / 64])
+static int clear(const struct precopy_env *e, const struct frame *f, const uint64_t bits[PIECES / 64])
 {
-	return m->hooks.dirty_clear(m->hooks.dirty_ctx, f->gpa, bits);
+	return e->dirty_clear(e->dirty_ctx, f->gpa, bits);
 }
 
-void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p)
 {
 	uint64_t d[PIECES / 64];
 	int rc;
@@ -47,17 +44,17 @@ void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *n
 	memset(p, 0, sizeof(*p));
 	/* The full copy: pieces dirty now are protected first; a clean bit
 	 * means the piece is protected already. */
-	if ((rc = get(m, old, d)) || (rc = clear(m, old, d))) {
+	if ((rc = get(e, old, d)) || (rc = clear(e, old, d))) {
 		p->error = rc;
 		return;
 	}
-	migrator_copy_whole(m, new, old);
+	e->copy_whole(e->copy_ctx, new, old);
 	p->bytes = FRAME_SIZE;
 	p->rounds = 1;
 	for (;;) {
 		uint32_t n;
 
-		if ((rc = get(m, old, d))) {
+		if ((rc = get(e, old, d))) {
 			p->error = rc;
 			return;
 		}
@@ -66,13 +63,13 @@ void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *n
 			p->first_dirty = n;
 		memcpy(p->dirty, d, sizeof(d));
 		/* Left dirty, not cleared: the final harvest reads them again. */
-		if (n <= m->cfg->precopy_residue) {
+		if (n <= e->residue) {
 			p->converged = 1;
 			return;
 		}
-		if (p->rounds > m->cfg->precopy_rounds)
+		if (p->rounds > e->max_rounds)
 			return;
-		if ((rc = clear(m, old, d))) {
+		if ((rc = clear(e, old, d))) {
 			p->error = rc;
 			return;
 		}
@@ -82,22 +79,23 @@ void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *n
 	}
 }
 
-void precopy_finish(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+void precopy_finish(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p,
+		    int skip_harvest)
 {
 	uint64_t d[PIECES / 64];
 
 	if (!p->converged) {
 		/* The fallback is unmap-copy: the whole page, under the guard. */
-		migrator_copy_whole(m, new, old);
+		e->copy_whole(e->copy_ctx, new, old);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		return;
 	}
-	if (m->cfg->inject == INJECT_SKIP_FINAL_HARVEST && migrator_inject_due(m))
+	if (skip_harvest)
 		return;
 	/* After the write-protect: these bits are the last ones. */
-	if (get(m, old, d)) {
-		migrator_copy_whole(m, new, old);
+	if (get(e, old, d)) {
+		e->copy_whole(e->copy_ctx, new, old);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		p->error = -1;

@@ -16,7 +16,8 @@ uint32_t pieces_in(const uint64_t bits[PIECES / 64])
 	return n;
 }
 
-static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *old, struct frame *new)
+static void copy_pieces(const struct precopy_env *e, const uint64_t bits[PIECES / 64], const struct frame *old,
+			struct frame *new)
 {
 	for (unsigned i = 0; i < PIECES / 64; i++)
 		for (uint64_t b = bits[i]; b; b &= b - 1) {
@@ -24,16 +25,31 @@ static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *ol
 
 			memcpy(new->hva + off, old->hva + off, PIECE_SIZE);
 		}
+	mmu_step(e->step, STEP_COPY_PIECES, e->page, NULL, 0);
+}
+
+static void copy_whole(const struct precopy_env *e, const struct frame *old, struct frame *new)
+{
+	e->copy_whole(e->copy_ctx, new, old);
+	mmu_step(e->step, STEP_COPY_WHOLE, e->page, NULL, 0);
 }
 
 static int get(const struct precopy_env *e, const struct frame *f, uint64_t bits[PIECES / 64])
 {
-	return e->dirty_get(e->dirty_ctx, f->gpa, bits);
+	int rc = e->dirty_get(e->dirty_ctx, f->gpa, bits);
+
+	if (!rc && e->step->fn)
+		mmu_step(e->step, STEP_DIRTY_GET, e->page, NULL, pieces_in(bits));
+	return rc;
 }
 
 static int clear(const struct precopy_env *e, const struct frame *f, const uint64_t bits[PIECES / 64])
 {
-	return e->dirty_clear(e->dirty_ctx, f->gpa, bits);
+	int rc = e->dirty_clear(e->dirty_ctx, f->gpa, bits);
+
+	if (!rc)
+		mmu_step(e->step, STEP_DIRTY_CLEAR, e->page, NULL, 0);
+	return rc;
 }
 
 void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p)
@@ -48,7 +64,7 @@ void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct
 		p->error = rc;
 		return;
 	}
-	e->copy_whole(e->copy_ctx, new, old);
+	copy_whole(e, old, new);
 	p->bytes = FRAME_SIZE;
 	p->rounds = 1;
 	for (;;) {
@@ -73,7 +89,7 @@ void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct
 			p->error = rc;
 			return;
 		}
-		copy_pieces(d, old, new);
+		copy_pieces(e, d, old, new);
 		p->bytes += (uint64_t)n * PIECE_SIZE;
 		p->rounds++;
 	}
@@ -86,22 +102,24 @@ void precopy_finish(const struct precopy_env *e, const struct frame *old, struct
 
 	if (!p->converged) {
 		/* The fallback is unmap-copy: the whole page, under the guard. */
-		e->copy_whole(e->copy_ctx, new, old);
+		copy_whole(e, old, new);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		return;
 	}
-	if (skip_harvest)
+	if (skip_harvest) {
+		mmu_step(e->step, STEP_FINAL_HARVEST_SKIPPED, e->page, NULL, 0);
 		return;
+	}
 	/* After the write-protect: these bits are the last ones. */
 	if (get(e, old, d)) {
-		e->copy_whole(e->copy_ctx, new, old);
+		copy_whole(e, old, new);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		p->error = -1;
 		return;
 	}
-	copy_pieces(d, old, new);
+	copy_pieces(e, d, old, new);
 	p->residue = pieces_in(d);
 	p->bytes += (uint64_t)p->residue * PIECE_SIZE;
 }

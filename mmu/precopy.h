@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pool.h"
+#include "step.h"
 
 #define PIECE_SIZE 4096u
 #define PIECES (FRAME_SIZE / PIECE_SIZE)
@@ -28,6 +29,8 @@ struct precopy_env {
 	void *copy_ctx;
 	uint32_t max_rounds;         /* --precopy-rounds: most recopies */
 	uint32_t residue;            /* --precopy-residue: dirty pieces that end the rounds */
+	const struct step_hook *step;/* where the steps are reported (step.h); not NULL */
+	uint32_t page;               /* the page's index, for those reports */
 };
 
 struct precopy {

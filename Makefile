@@ -84,6 +84,8 @@ $(BUILD)/tests/test_bench_stats: $(BENCH_OBJ)
 # The mmu tests share one environment (tests/unit/mmu_env.h).
 MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws
 $(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
+# Model trails replayed on the real code (docs/design.md "Proof").
+$(BUILD)/tests/test_replay: $(BUILD)/obj/tests/unit/replay.o $(BUILD)/obj/tests/unit/mmu_env.o
 
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c

@@ -55,7 +55,7 @@ BENCH_BIN := $(BUILD)/numig-bench
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
-.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
+.PHONY: all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
 all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
@@ -148,6 +148,11 @@ check: deps
 # numig's own tests inside a QEMU guest with two real NUMA nodes and nested-paging KVM (README).
 check-numa: deps
 	@scripts/check-numa.sh
+
+# The guard protocol for every interleaving of a bounded model, with SPIN
+# (formal/migrate.pml, docs/design.md "Proof"); make check runs it too.
+check-model: deps
+	@scripts/check-model.sh
 
 unit: all
 	@scripts/run-tests.sh unit $(BUILD)

@@ -44,14 +44,13 @@ finish() {
 	exit
 }
 
+rm -rf "$res" && mkdir -p "$res" || exit 1
 for tool in spin gcc; do
 	if ! command -v $tool >/dev/null; then
-		n=$((n + 1)); F=$((F + 1))
-		echo "not ok $n - $tool is installed (scripts/deps.sh installs it; Debian package: $tool)"
+		id=0 notok "$tool is installed (scripts/deps.sh installs it; Debian package: $tool)"
 		finish
 	fi
 done
-rm -rf "$res" && mkdir -p "$res"
 
 # build NAME CFLAGS DEFINES...: pan for the model with DEFINES, in $out/NAME.
 build() {

@@ -55,7 +55,7 @@ BENCH_BIN := $(BUILD)/numig-bench
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
-.PHONY: all deps check check-numa unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
+.PHONY: all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
 all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
@@ -84,6 +84,8 @@ $(BUILD)/tests/test_bench_stats: $(BENCH_OBJ)
 # The mmu tests share one environment (tests/unit/mmu_env.h).
 MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws
 $(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
+# Model trails replayed on the real code (docs/design.md "Proof").
+$(BUILD)/tests/test_replay: $(BUILD)/obj/tests/unit/replay.o $(BUILD)/obj/tests/unit/mmu_env.o
 
 # The guest runtime's printf, built for the host to be compared with libc's.
 $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
@@ -146,6 +148,11 @@ check: deps
 # numig's own tests inside a QEMU guest with two real NUMA nodes and nested-paging KVM (README).
 check-numa: deps
 	@scripts/check-numa.sh
+
+# The guard protocol for every interleaving of a bounded model, with SPIN
+# (formal/migrate.pml, docs/design.md "Proof"); make check runs it too.
+check-model: deps
+	@scripts/check-model.sh
 
 unit: all
 	@scripts/run-tests.sh unit $(BUILD)

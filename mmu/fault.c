@@ -18,6 +18,7 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		seq = atomic_load(&pg->seq);
 		if (state == PAGE_MIGRATING) {
 			pthread_mutex_unlock(&pg->lock);
+			mmu_step(&m->ws.step, STEP_FAULT_WAIT, pg->index, NULL, 0);
 			wait_for_migration(pg, seq);
 			atomic_fetch_add(&m->faults.waited, 1);
 			break;
@@ -25,6 +26,7 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		if (state == PAGE_PRESENT) {
 			/* The leaf became present between the fault and now. */
 			pthread_mutex_unlock(&pg->lock);
+			mmu_step(&m->ws.step, STEP_FAULT_SPURIOUS, pg->index, NULL, 0);
 			atomic_fetch_add(&m->faults.spurious, 1);
 			break;
 		}
@@ -40,10 +42,12 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 			pte_set_present(pg->leaf);
 			atomic_store(&pg->state, PAGE_PRESENT);
 			pthread_mutex_unlock(&pg->lock);
+			mmu_step(&m->ws.step, STEP_FAULT_RESTORE, pg->index, NULL, 0);
 			atomic_fetch_add(&m->faults.restored, 1);
 			break;
 		}
 		pthread_mutex_unlock(&pg->lock);
+		mmu_step(&m->ws.step, STEP_FAULT_MIGRATE, pg->index, NULL, 0);
 		switch (migrate_huge_page(&m->mig, pg, target, MIG_REASON_HINT_FAULT)) {
 		case MIG_DONE:
 			atomic_fetch_add(&m->faults.hint_migrations, 1);

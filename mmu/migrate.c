@@ -31,6 +31,7 @@ struct mig_item {
 
 static void putback_page(struct ws_page *pg, int was_present);
 static void unclaim(struct ws_page *pg);
+static void copy_whole(void *migrator, struct frame *new, const struct frame *old);
 
 int migrator_init(struct migrator *m, struct ws *ws, struct pool *pool, struct tlb *tlb, const struct mmu_config *cfg,
 		  const struct mig_hooks *hooks)
@@ -82,6 +83,7 @@ static void claim_pages(struct migrator *m, struct mig_item *it, size_t n)
 		if (!claim_page(it[i].pg)) {
 			it[i].status = MIG_BUSY;
 			atomic_fetch_add(&m->st.busy, 1);
+			mmu_step(&m->ws->step, STEP_CLAIM_BUSY, it[i].pg->index, NULL, 0);
 			continue;
 		}
 		/* The frame changes only under a claim: ours now. */
@@ -91,6 +93,7 @@ static void claim_pages(struct migrator *m, struct mig_item *it, size_t n)
 		if (it[i].how == STRATEGY_STOP_THE_WORLD ||
 		    (it[i].how == STRATEGY_PRECOPY && !(m->hooks.dirty_get && m->hooks.dirty_clear)))
 			it[i].how = STRATEGY_UNMAP_COPY;
+		mmu_step(&m->ws->step, STEP_CLAIM_PAGE, it[i].pg->index, NULL, 0);
 	}
 }
 
@@ -155,6 +158,7 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 		if (!it[i].new) {
 			it[i].status = MIG_ABORT_NOMEM;
 			atomic_fetch_add(&m->st.aborted_nomem, 1);
+			mmu_step(&m->ws->step, STEP_ALLOC_NOMEM, it[i].pg->index, NULL, 0);
 		} else if (!frames_huge(m, it[i].old, it[i].new)) {
 			/* Host safety (docs/design.md "Host safety"): only move
 			 * between frames that are one host huge page each. */
@@ -162,6 +166,8 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 			it[i].new = NULL;
 			it[i].status = MIG_ABORT_NOT_HUGE;
 			atomic_fetch_add(&m->st.aborted_not_huge, 1);
+		} else {
+			mmu_step(&m->ws->step, STEP_ALLOC_TARGET, it[i].pg->index, it[i].new, 0);
 		}
 		if (it[i].status != MIG_DONE)
 			unclaim(it[i].pg);
@@ -170,10 +176,27 @@ static void alloc_targets(struct migrator *m, struct mig_item *it, size_t n)
 
 /* ---- 3. precopy ------------------------------------------------------------ */
 
+/* What precopy.c uses, from the settings of this migration. */
+static struct precopy_env precopy_env_of(struct migrator *m)
+{
+	return (struct precopy_env){
+		.dirty_get = m->hooks.dirty_get,
+		.dirty_clear = m->hooks.dirty_clear,
+		.dirty_ctx = m->hooks.dirty_ctx,
+		.copy_whole = copy_whole,
+		.copy_ctx = m,
+		.max_rounds = m->cfg->precopy_rounds,
+		.residue = m->cfg->precopy_residue,
+		.step = &m->ws->step,
+	};
+}
+
 /* Precopied pages are copied while they stay mapped and writable, one page
  * after the other, before the batch is isolated (precopy.c). */
 static void precopy_pages(struct migrator *m, struct mig_item *it, size_t n)
 {
+	struct precopy_env env = precopy_env_of(m);
+
 	for (size_t i = 0; i < n; i++) {
 		uint64_t t;
 
@@ -182,7 +205,8 @@ static void precopy_pages(struct migrator *m, struct mig_item *it, size_t n)
 		tlb_begin_vmm_write(m->tlb, it[i].new);
 		it[i].writing = 1;
 		t = now_ns();
-		precopy_rounds(m, it[i].old, it[i].new, &it[i].pc);
+		env.page = it[i].pg->index;
+		precopy_rounds(&env, it[i].old, it[i].new, &it[i].pc);
 		lat_rec_add(&m->st.precopy, now_ns() - t);
 	}
 }
@@ -203,13 +227,14 @@ static void isolate_page(struct ws_page *pg, int *was_present)
 	*was_present = !!(old & PTE_P);
 }
 
-static void isolate_pages(struct mig_item *it, size_t n)
+static void isolate_pages(struct migrator *m, struct mig_item *it, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (it[i].status != MIG_DONE)
 			continue;
 		isolate_page(it[i].pg, &it[i].was_present);
 		it[i].isolated = 1;
+		mmu_step(&m->ws->step, STEP_ISOLATE_PAGE, it[i].pg->index, NULL, 0);
 	}
 }
 
@@ -225,32 +250,38 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
+		enum mmu_step step;
+
 		if (it[i].status != MIG_DONE)
 			continue;
 		if (it[i].how == STRATEGY_PRECOPY && m->cfg->inject == INJECT_NO_FINAL_GUARD && migrator_inject_due(m)) {
 			atomic_fetch_add(&m->st.final_guard_skipped, 1);
-			continue;
-		}
-		if (atomic_load(&it[i].pg->stale)) {
+			step = STEP_FINAL_GUARD_SKIPPED;
+		} else if (atomic_load(&it[i].pg->stale)) {
 			/* The guard: the leaf was changed with its flush deferred,
 			 * so vCPUs may hold translations of the old frame and write
 			 * it during the copy. */
 			if (!m->cfg->guard) {
 				atomic_fetch_add(&m->st.guard_skipped, 1);
-				continue;
+				step = STEP_GUARD_SKIPPED;
+			} else {
+				atomic_fetch_add(&m->st.guard_flushes, 1);
+				inval[k++] = it[i].old;
+				it[i].held = 1;
+				step = STEP_LAZY_FLUSH_GUARD;
 			}
-			atomic_fetch_add(&m->st.guard_flushes, 1);
-			inval[k++] = it[i].old;
-			it[i].held = 1;
 		} else if (it[i].was_present) {
 			/* Eager unmap, as for any present page. */
 			atomic_fetch_add(&m->st.eager_unmaps, 1);
 			inval[k++] = it[i].old;
 			it[i].held = 1;
+			step = STEP_EAGER_UNMAP;
 		} else {
 			/* Not present and already flushed: unreachable. */
 			atomic_fetch_add(&m->st.no_invalidation, 1);
+			step = STEP_NO_INVALIDATION;
 		}
+		mmu_step(&m->ws->step, step, it[i].pg->index, NULL, 0);
 	}
 	*nr_held = k;
 	if (!k)
@@ -258,16 +289,21 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 	rc = tlb_invalidate_frames(m->tlb, inval, k, 1);
 	if (rc)
 		return rc;
+	mmu_step(&m->ws->step, STEP_TLB_INVALIDATE_FRAMES, STEP_NO_PAGE, NULL, k);
 	for (size_t i = 0; i < n; i++)
 		if (it[i].held)
 			atomic_store(&it[i].pg->stale, 0);
+	mmu_step(&m->ws->step, STEP_STALE_CLEARED, STEP_NO_PAGE, NULL, 0);
 	return 0;
 }
 
 /* ---- 6. copy --------------------------------------------------------------- */
 
-void migrator_copy_whole(struct migrator *m, struct frame *new, const struct frame *old)
+/* A whole 2 MiB copy, split over the copy threads of the target's node. */
+static void copy_whole(void *migrator, struct frame *new, const struct frame *old)
 {
+	struct migrator *m = migrator;
+
 	copier_copy(m->copier, new->node, new->hva, old->hva, FRAME_SIZE);
 }
 
@@ -279,12 +315,18 @@ static void copy_frame(struct migrator *m, struct mig_item *it)
 	if (!it->writing)
 		tlb_begin_vmm_write(m->tlb, it->new);
 	if (it->how == STRATEGY_PRECOPY) {
-		precopy_finish(m, it->old, it->new, &it->pc);
+		struct precopy_env env = precopy_env_of(m);
+		/* Asked only of a converged page: a fallback is never broken. */
+		int skip = it->pc.converged && m->cfg->inject == INJECT_SKIP_FINAL_HARVEST && migrator_inject_due(m);
+
+		env.page = it->pg->index;
+		precopy_finish(&env, it->old, it->new, &it->pc, skip);
 		atomic_fetch_add(&m->st.bytes_copied, it->pc.bytes);
 	} else {
 		if (!inject_copy(m, it->pg, it->new, it->old, it->nr))
-			migrator_copy_whole(m, it->new, it->old);
+			copy_whole(m, it->new, it->old);
 		atomic_fetch_add(&m->st.bytes_copied, FRAME_SIZE);
+		mmu_step(&m->ws->step, STEP_COPY_FRAME, it->pg->index, NULL, 0);
 	}
 	tlb_end_vmm_write(m->tlb, it->new);
 	it->writing = 0;
@@ -334,7 +376,7 @@ static void switch_leaf(struct ws_page *pg, struct frame *new)
 static void release_old_frames(struct migrator *m, struct mig_item *it, size_t n)
 {
 	struct frame *held[MIG_BATCH_MAX];
-	size_t nr_held = 0;
+	size_t nr_held = 0, moved = 0;
 	int failed;
 
 	for (size_t i = 0; i < n; i++)
@@ -344,12 +386,14 @@ static void release_old_frames(struct migrator *m, struct mig_item *it, size_t n
 	for (size_t i = 0; i < n; i++) {
 		if (it[i].status != MIG_DONE)
 			continue;
+		moved++;
 		if (failed && it[i].held) {
 			atomic_fetch_add(&m->st.release_failed, 1);
 			continue;
 		}
 		frame_free(m->pool, it[i].old);
 	}
+	mmu_step(&m->ws->step, STEP_RELEASE_OLD_FRAMES, STEP_NO_PAGE, NULL, moved);
 }
 
 /* ---- undo ------------------------------------------------------------------ */
@@ -410,7 +454,7 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 	precopy_pages(m, it, n);
 
 	t = now_ns();
-	isolate_pages(it, n);
+	isolate_pages(m, it, n);
 	t_isolate = now_ns() - t;
 
 	t = now_ns();
@@ -434,6 +478,7 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 		t = now_ns();
 		switch_leaf(it[i].pg, it[i].new);
 		t_switch = now_ns() - t;
+		mmu_step(&m->ws->step, STEP_SWITCH_LEAF, it[i].pg->index, NULL, 0);
 
 		lat_rec_add(&m->st.copy, t_copy);
 		lat_rec_add(&m->st.sw, t_switch);

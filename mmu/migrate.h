@@ -111,9 +111,6 @@ enum mig_status migrate_huge_page(struct migrator *m, struct ws_page *pg, int ta
 size_t migrate_huge_pages(struct migrator *m, struct ws_page **pages, const int *targets, size_t n,
 			  enum mig_reason why, enum mig_status *status);
 
-/* A whole 2 MiB copy, split over the copy threads of the target's node. */
-void migrator_copy_whole(struct migrator *m, struct frame *new, const struct frame *old);
-
 /* Blocks until the migration of `pg` that was in flight when `seq` was read
  * has finished. Returns the nanoseconds waited. */
 uint64_t wait_for_migration(struct ws_page *pg, uint64_t seq);

@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-#include "inject.h"
-#include "migrate.h"
-
 uint32_t pieces_in(const uint64_t bits[PIECES / 64])
 {
 	uint32_t n = 0;
@@ -19,7 +16,8 @@ uint32_t pieces_in(const uint64_t bits[PIECES / 64])
 	return n;
 }
 
-static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *old, struct frame *new)
+static void copy_pieces(const struct precopy_env *e, const uint64_t bits[PIECES / 64], const struct frame *old,
+			struct frame *new)
 {
 	for (unsigned i = 0; i < PIECES / 64; i++)
 		for (uint64_t b = bits[i]; b; b &= b - 1) {
@@ -27,19 +25,34 @@ static void copy_pieces(const uint64_t bits[PIECES / 64], const struct frame *ol
 
 			memcpy(new->hva + off, old->hva + off, PIECE_SIZE);
 		}
+	mmu_step(e->step, STEP_COPY_PIECES, e->page, NULL, 0);
 }
 
-static int get(struct migrator *m, const struct frame *f, uint64_t bits[PIECES / 64])
+static void copy_whole(const struct precopy_env *e, const struct frame *old, struct frame *new)
 {
-	return m->hooks.dirty_get(m->hooks.dirty_ctx, f->gpa, bits);
+	e->copy_whole(e->copy_ctx, new, old);
+	mmu_step(e->step, STEP_COPY_WHOLE, e->page, NULL, 0);
 }
 
-static int clear(struct migrator *m, const struct frame *f, const uint64_t bits[PIECES / 64])
+static int get(const struct precopy_env *e, const struct frame *f, uint64_t bits[PIECES / 64])
 {
-	return m->hooks.dirty_clear(m->hooks.dirty_ctx, f->gpa, bits);
+	int rc = e->dirty_get(e->dirty_ctx, f->gpa, bits);
+
+	if (!rc && e->step->fn)
+		mmu_step(e->step, STEP_DIRTY_GET, e->page, NULL, pieces_in(bits));
+	return rc;
 }
 
-void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+static int clear(const struct precopy_env *e, const struct frame *f, const uint64_t bits[PIECES / 64])
+{
+	int rc = e->dirty_clear(e->dirty_ctx, f->gpa, bits);
+
+	if (!rc)
+		mmu_step(e->step, STEP_DIRTY_CLEAR, e->page, NULL, 0);
+	return rc;
+}
+
+void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p)
 {
 	uint64_t d[PIECES / 64];
 	int rc;
@@ -47,17 +60,17 @@ void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *n
 	memset(p, 0, sizeof(*p));
 	/* The full copy: pieces dirty now are protected first; a clean bit
 	 * means the piece is protected already. */
-	if ((rc = get(m, old, d)) || (rc = clear(m, old, d))) {
+	if ((rc = get(e, old, d)) || (rc = clear(e, old, d))) {
 		p->error = rc;
 		return;
 	}
-	migrator_copy_whole(m, new, old);
+	copy_whole(e, old, new);
 	p->bytes = FRAME_SIZE;
 	p->rounds = 1;
 	for (;;) {
 		uint32_t n;
 
-		if ((rc = get(m, old, d))) {
+		if ((rc = get(e, old, d))) {
 			p->error = rc;
 			return;
 		}
@@ -66,44 +79,47 @@ void precopy_rounds(struct migrator *m, const struct frame *old, struct frame *n
 			p->first_dirty = n;
 		memcpy(p->dirty, d, sizeof(d));
 		/* Left dirty, not cleared: the final harvest reads them again. */
-		if (n <= m->cfg->precopy_residue) {
+		if (n <= e->residue) {
 			p->converged = 1;
 			return;
 		}
-		if (p->rounds > m->cfg->precopy_rounds)
+		if (p->rounds > e->max_rounds)
 			return;
-		if ((rc = clear(m, old, d))) {
+		if ((rc = clear(e, old, d))) {
 			p->error = rc;
 			return;
 		}
-		copy_pieces(d, old, new);
+		copy_pieces(e, d, old, new);
 		p->bytes += (uint64_t)n * PIECE_SIZE;
 		p->rounds++;
 	}
 }
 
-void precopy_finish(struct migrator *m, const struct frame *old, struct frame *new, struct precopy *p)
+void precopy_finish(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p,
+		    int skip_harvest)
 {
 	uint64_t d[PIECES / 64];
 
 	if (!p->converged) {
 		/* The fallback is unmap-copy: the whole page, under the guard. */
-		migrator_copy_whole(m, new, old);
+		copy_whole(e, old, new);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		return;
 	}
-	if (m->cfg->inject == INJECT_SKIP_FINAL_HARVEST && migrator_inject_due(m))
+	if (skip_harvest) {
+		mmu_step(e->step, STEP_FINAL_HARVEST_SKIPPED, e->page, NULL, 0);
 		return;
+	}
 	/* After the write-protect: these bits are the last ones. */
-	if (get(m, old, d)) {
-		migrator_copy_whole(m, new, old);
+	if (get(e, old, d)) {
+		copy_whole(e, old, new);
 		p->bytes += FRAME_SIZE;
 		p->residue = PIECES;
 		p->error = -1;
 		return;
 	}
-	copy_pieces(d, old, new);
+	copy_pieces(e, d, old, new);
 	p->residue = pieces_in(d);
 	p->bytes += (uint64_t)p->residue * PIECE_SIZE;
 }

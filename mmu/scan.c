@@ -82,6 +82,7 @@ uint32_t scan_mark_window(struct scanner *s)
 	atomic_fetch_add(&s->flush_pending, 1);
 	for (uint32_t n = 0; n < s->scan_size; n++) {
 		struct ws_page *pg = &w->pages[s->cursor];
+		int marked = 0;
 
 		s->cursor = (s->cursor + 1) % w->nr_pages;
 		pthread_mutex_lock(&pg->lock);
@@ -94,8 +95,11 @@ uint32_t scan_mark_window(struct scanner *s)
 			s->batch_frames[s->batch_len] = pg->frame;
 			s->batch_pages[s->batch_len] = pg;
 			s->batch_len++;
+			marked = 1;
 		}
 		pthread_mutex_unlock(&pg->lock);
+		if (marked)
+			mmu_step(&w->step, STEP_SCAN_MARK, pg->index, NULL, 0);
 	}
 	atomic_fetch_add(&s->pages_marked, s->batch_len);
 	if (s->marked)
@@ -116,6 +120,7 @@ int scan_flush_window(struct scanner *s)
 		atomic_fetch_add(&s->batched_flushes, 1);
 		atomic_fetch_add(&s->frames_flushed, s->batch_len);
 	}
+	mmu_step(&s->ws->step, STEP_SCAN_FLUSH, STEP_NO_PAGE, NULL, s->batch_len);
 	s->batch_len = 0;
 	atomic_fetch_sub(&s->flush_pending, 1);
 	return rc;

@@ -56,6 +56,9 @@ static int protect_runs(struct tlb *t, struct frame **f, size_t n, int prot)
 		atomic_fetch_add(&t->calls, 1);
 		if (mprotect(f[i]->hva, (j - i + 1) * FRAME_SIZE, prot))
 			return -errno;
+		if (t->notify && !(prot & PROT_WRITE))
+			for (size_t k = i; k <= j; k++)
+				t->notify(t->notify_ctx, f[k]);
 		i = j + 1;
 	}
 	return 0;

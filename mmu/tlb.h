@@ -29,6 +29,11 @@ struct tlb {
 	atomic_uint_fast64_t invalidations;
 	atomic_uint_fast64_t frames_invalidated;
 	struct lat_rec per_call;    /* ns per tlb_invalidate_frames() */
+	/* Stands in for KVM's MMU notifier in tests: told of each frame an
+	 * invalidation write-protected, whose translations every vCPU has
+	 * dropped when mprotect returns. NULL in numig; called under `lock`. */
+	void (*notify)(void *ctx, const struct frame *f);
+	void *notify_ctx;
 };
 
 int tlb_init(struct tlb *t);

@@ -10,6 +10,7 @@
 
 #include "pool.h"
 #include "pt.h"
+#include "step.h"
 
 enum page_state {
 	PAGE_PRESENT = 0,   /* leaf present, vCPUs may use it */
@@ -47,6 +48,7 @@ struct ws {
 	struct ws_page *pages;
 	struct pt *pt;
 	struct pool *pool;
+	struct step_hook step;      /* a test's view of the protocol (step.h); unset in numig */
 };
 
 /* Maps `nr_pages` pages at `base`; page i gets a frame on node

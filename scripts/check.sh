@@ -5,11 +5,12 @@
 #  3. ThreadSanitizer build of the concurrent mmu code: unit tests
 #  4. clang build: must compile clean with -Werror, and its guests must boot
 #  5. static build (LDFLAGS=-static): its guests keep their own link flags and boot
-#  6. the two-node suite (make check-numa) inside the emulated host
-#  7. make fuzz: each libFuzzer target for FUZZ_TIME seconds
+#  6. make check-model: the formal model of the guard protocol (SPIN)
+#  7. the two-node suite (make check-numa) inside the emulated host
+#  8. make fuzz: each libFuzzer target for FUZZ_TIME seconds
 # Without /dev/kvm (README "No KVM on this machine") the tests that need KVM
 # (the integration tests of 1, a documented subset of 2's, 4's guests and
-# 5's) run inside the emulated host, in the same boot as 6; unit tests and
+# 5's) run inside the emulated host, in the same boot as 7; unit tests and
 # builds run here either way.
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
@@ -125,6 +126,9 @@ suite() { # name, command...: runs a TAP suite and adds its closing line
 	P=$((P + p)); F=$((F + f)); S=$((S + s))
 	timings="$timings, $name $(($(date +%s) - t0)) s"
 }
+# The guard protocol for every interleaving of a bounded model, and its
+# controls (docs/design.md "Proof").
+suite "formal model (SPIN)" scripts/check-model.sh
 if have_kvm; then
 	suite "two NUMA nodes, nested paging (emulated host; make check-numa)" scripts/check-emu.sh $emu_sets
 else

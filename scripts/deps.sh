@@ -16,6 +16,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 # rsvg-convert renders --plot for tests/integration/test_plot.sh (what a reader sees).
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 command -v gcc >/dev/null || need+=(gcc)
+# SPIN checks the formal model of the guard protocol (make check-model).
+command -v spin >/dev/null || need+=(spin)
 command -v make >/dev/null || need+=(make)
 command -v ld >/dev/null || need+=(binutils)
 # clang builds numig too; CI checks it (optional for a user).

@@ -14,9 +14,11 @@ if ! have_kvm; then
 	done_testing
 	exit
 fi
-I=(run --guest integrity --vcpus 2 --nodes 2 --ws 16M --duration 1s --allow-unsafe-host --migrate rate=500/s --quiet)
+# An amount of work (--migrations), so that the faults after 50 migrations
+# come on a slow host too.
+I=(run --guest integrity --vcpus 2 --nodes 2 --ws 16M --duration 60s --migrations 200 --allow-unsafe-host --migrate rate=500/s --quiet)
 check "no free frame on the target node: migrations abort, pages stay intact (integrity PASS)" 0 \
-	'integrity: PASS' -- "${I[@]}" --fail no-free-frame:50
+	'integrity: PASS' -- "${I[@]}" --fail no-free-frame:50:20
 if grep -Eq '; [1-9][0-9]* aborted \(no free frame\)' <<<"$LAST_OUT" && grep -Eq 'no-free-frame: [1-9][0-9]* failures injected' <<<"$LAST_OUT"
 then ok "... the aborted migrations are counted in the report"; else not_ok "... aborted migrations not counted" "$LAST_OUT"; fi
 check "failed invalidations: the batch is rolled back, pages stay intact (integrity PASS)" 0 'integrity: PASS' -- \

@@ -62,5 +62,5 @@ check "SDK guest runs clean: PASS, exit 0" 0 'integrity: PASS: guest: [0-9]+ wor
 	-- run --guest "$G" --vcpus 2 --param passes=2
 check "SDK guest under --inject corrupt-copy: exit 1 with the example" 1 \
 	'guest: vCPU [01]: CORRUPT page [0-9]+ offset 0x[0-9a-f]+ expected 0x[0-9a-f]+ found 0x[0-9a-f]+' \
-	-- run --guest "$G" --vcpus 2 --nodes 2 --migrate rate=500/s --inject corrupt-copy --duration 1.5s
+	-- run --guest "$G" --vcpus 2 --nodes 2 --migrate rate=500/s --inject corrupt-copy --duration 60s --migrations 400
 done_testing

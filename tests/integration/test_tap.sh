@@ -35,6 +35,6 @@ tap_run "a passing run: ok, exit 0, guest output and report as diagnostics" 0 '^
 grep -q '^ok 1 - numig run --guest hello$' "$tmp/out" && grep -q '^# result: ok' "$tmp/out" &&
 	ok "... the point is the last line and the report is there" || not_ok "pass point" "$(cat "$tmp/out")"
 tap_run "an integrity failure: not ok, exit 1" 1 '^not ok 1 - numig run --guest integrity: exit 1: integrity FAILED' \
-	-- run --tap --guest integrity --ws 8M --migrate rate=500/s --inject corrupt-copy --inject-after 100 --duration 1.5s
+	-- run --tap --guest integrity --ws 8M --migrate rate=500/s --inject corrupt-copy --inject-after 100 --duration 60s --migrations 200
 tap_run "a guest crash: not ok, exit 1" 1 '^not ok 1 - .*: exit 4: vCPU 0: triple fault' -- run --tap --guest "$build/guests/triple.elf"
 done_testing

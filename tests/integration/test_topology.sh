@@ -49,21 +49,26 @@ thread_affinity() {
 }
 
 run_bg() { # VCPUS numig args...: starts numig, waits until its VCPUS vCPU threads are pinned and named
-	local want=$1; shift
+	local want=$1 end
+	shift
 	"$NUMIG" "$@" --quiet >"$tmp/bg.out" 2>&1 &
 	bg=$!
-	# Up to 30 s: an emulated host takes seconds to create the VM.
-	for _ in $(seq 600); do
+	# Up to 30 s while it runs: an emulated host takes seconds to create
+	# the VM, and its shell forks slowly.
+	end=$(($(date +%s) + 30))
+	while kill -0 "$bg" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
 		[ "$(thread_affinity "$bg" | wc -l)" -ge "$want" ] && return 0
 		sleep 0.05
 	done
 	return 1
 }
+# The runs above last until they are sampled: SIGTERM ends one at once.
+stop_bg() { kill -TERM "$bg" 2>/dev/null; wait "$bg" 2>/dev/null; }
 
 # --- pinning, measured by thread affinity -------------------------------------
 if [ "$cpus" -ge 2 ]; then
-	run_bg 2 run --guest idle --vcpus 2 --nodes 2 --duration 2s
-	aff=$(thread_affinity "$bg"); wait "$bg"
+	run_bg 2 run --guest idle --vcpus 2 --nodes 2 --duration 60s
+	aff=$(thread_affinity "$bg"); stop_bg
 	if [ "$(printf '%s\n' "$aff" | awk '{print $2}' | sort -u | wc -l)" -eq 2 ] &&
 		! printf '%s\n' "$aff" | awk '{print $2}' | grep -q '[,-]'; then
 		ok "--nodes 2 --vcpus 2: each vCPU thread on its own CPU (/proc: $(echo $aff))"
@@ -73,16 +78,16 @@ if [ "$cpus" -ge 2 ]; then
 else
 	skip "--nodes 2 --vcpus 2: each vCPU thread on its own CPU" "this host has one CPU"
 fi
-run_bg 2 run --guest idle --vcpus 2 --pin none --duration 1s
-aff=$(thread_affinity "$bg"); wait "$bg"
+run_bg 2 run --guest idle --vcpus 2 --pin none --duration 60s
+aff=$(thread_affinity "$bg"); stop_bg
 all=$(awk '/^Cpus_allowed_list/{print $2}' /proc/self/status)
 if [ "$(printf '%s\n' "$aff" | awk -v a="$all" '$2 != a' | wc -l)" -eq 0 ] && [ -n "$aff" ]; then
 	ok "--pin none: vCPU threads keep the process's CPUs ($all)"
 else
 	not_ok "--pin none: vCPU threads keep the process's CPUs" "$aff"
 fi
-run_bg 3 run --guest idle --vcpus 3 --pin 0 --duration 1s
-aff=$(thread_affinity "$bg"); wait "$bg"
+run_bg 3 run --guest idle --vcpus 3 --pin 0 --duration 60s
+aff=$(thread_affinity "$bg"); stop_bg
 if [ "$(printf '%s\n' "$aff" | awk '$2 == "0"' | wc -l)" -eq 3 ]; then
 	ok "--pin 0: all three vCPU threads on CPU 0"
 else
@@ -105,8 +110,8 @@ json_check "--numatune 1=preferred --host-nodes 1=0: a per-node mode" \
 	"d['nodes'][0]['mode'] == 'strict' and d['nodes'][1]['mode'] == 'preferred' and d['nodes'][1]['policy'] == 'preferred' and d['nodes'][1]['host_nodes_asked'] == '0'" \
 	-- run --guest hello --nodes 2 --numatune 1=preferred --host-nodes 1=0
 # numa_maps shows the kernel's view of each region's policy.
-run_bg 2 run --guest idle --vcpus 2 --nodes 2 --numatune interleave --mem 128M --ws 16M --duration 2s
-maps=$(grep -E 'interleave:|bind:|prefer' /proc/"$bg"/numa_maps 2>/dev/null); wait "$bg"
+run_bg 2 run --guest idle --vcpus 2 --nodes 2 --numatune interleave --mem 128M --ws 16M --duration 60s
+maps=$(grep -E 'interleave:|bind:|prefer' /proc/"$bg"/numa_maps 2>/dev/null); stop_bg
 if [ "$(printf '%s\n' "$maps" | grep -c 'interleave:0')" -ge 2 ]; then
 	ok "numa_maps: both guest-node regions carry the interleave policy"
 else

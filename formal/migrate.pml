@@ -4,25 +4,33 @@
  * out; scripts/check-model.sh runs it (make check-model).
  *
  * Each step is one atomic action of the C code, named after the function
- * that does it (mmu/migrate.c, scan.c, tlb.c, fault.c, precopy.c), and
+ * that does it (mmu/migrate.c, scan.c, tlb.c, fault.c, precopy.c; KVM's
+ * for the two steps of a vCPU's fill, vcpu_store()), and
  * prints "@@@ ACTOR STEP ARGS" so that a counterexample trail reads as
  * the race it is, and tests/unit/test_replay.c can drive the real code
  * through it. ACTOR: 0..NV-1 a vCPU, MIG the migration thread, SCAN the
  * scanner.
  *
  * Switches (-D): PRECOPY models --strategy precopy instead of unmap-copy.
- * Each control breaks one rule on purpose; all but one must fail:
+ * Each control breaks one rule on purpose (check-model.sh says which must
+ * fail and which must pass):
  *   NO_GUARD           --no-guard: a stale page is copied unguarded
  *   GUARD_AFTER_COPY   the guard runs after the copy instead of before
  *   NO_WRITE_PROTECT   the guard invalidates but keeps no write-protect hold:
  *                      passes (docs/design.md "Proof" says why)
- *   ISOLATE_KEEPS_LEAF isolate_page() leaves the leaf present, so the old
- *                      frame stays reachable during the copy
+ *   ISOLATE_KEEPS_LEAF isolate_page() leaves the leaf present during the
+ *                      copy: passes with the hold, fails with
+ *                      NO_WRITE_PROTECT too
  *   STALE_CLEAR_ALL    the batch clears `stale` of every page it was given,
  *                      also of those it did not invalidate
  *   NO_FINAL_HARVEST   precopy switches without the last harvest
  *   NO_FINAL_GUARD     precopy's final round runs unguarded
  *   CLEAR_AFTER_COPY   precopy clears a dirty bit after copying its piece
+ *   NO_GPTE_CHANGED    KVM's side, not numig's: a walk in flight is installed
+ *                      without reading the leaf again (vcpu_store() below)
+ * WITNESS_STALE_WALK is no control: its "counterexample" is the shortest
+ * way to a store made after a walk in flight found its frame held (EFAULT),
+ * which tests/unit/test_replay.c replays on the real code.
  */
 
 #define NV	2		/* vCPUs; vCPU v runs on node v */
@@ -89,6 +97,7 @@ bit wp[NF * NV];
 
 byte inflight;			/* pages claimed by a migration not yet released */
 byte ended;			/* actors finished */
+bit checked;			/* init: every actor ended, and the final checks passed */
 
 /* ---- tlb.c ---------------------------------------------------------------- */
 
@@ -120,20 +129,55 @@ inline tlb_invalidate_frames(keep_ro)
 
 /* ---- the vCPU's store ----------------------------------------------------- */
 
-/* One guest store of `val` by vCPU v into page p: through its TLB, else
- * through the leaf (a walk that fills the TLB), else a #PF; a store to a
- * write-protected frame is an EFAULT exit. res: 0 stored, 1 #PF, 2 EFAULT. */
+/* One step of a guest store of `val` by vCPU v into page p, as KVM runs it.
+ * A store through the vCPU's TLB entry for the page is made at once (into a
+ * write-protected frame: an EFAULT exit). Without one, filling the entry
+ * takes two steps, as it does in KVM:
+ *  1. the walk (FNAME(walk_addr) under shadow paging, the hardware's walk
+ *     under EPT/NPT) reads the leaf: not present is a #PF; present, its
+ *     frame is the vCPU's walk in flight (`wk`);
+ *  2. KVM resolves it: kvm_faultin_pfn() asks the host mapping for a
+ *     writable page (hva_to_pfn() with a write fault), which a frame held
+ *     read-only refuses: KVM_RUN fails with EFAULT, and the store is retried
+ *     after mmu_handle_efault(). Otherwise the leaf is read again, under
+ *     mmu_lock, before the translation is installed (FNAME(fetch) calls
+ *     FNAME(gpte_changed); under EPT/NPT the faulting instruction is
+ *     restarted and walks again): a leaf changed since the walk is
+ *     RET_PF_RETRY, and the store starts over; an unchanged one fills the
+ *     TLB and the store is made.
+ * Between the two steps every other actor may run. NO_GPTE_CHANGED (a
+ * control of KVM's side) installs the walked frame without the re-read.
+ * res: 0 stored, 1 #PF, 2 EFAULT, 3 not yet (walked, or retried). */
 inline vcpu_store(v, p, val, res)
 {
 	f = tlb[T(v, p)];
+	res = 0;
 	if
-	:: f == NONE && leaf_p[p] -> f = leaf_f[p]; tlb[T(v, p)] = f
-	:: else -> skip
+	:: f != NONE -> skip
+	:: f == NONE && wk == NONE && leaf_p[p] ->
+		wk = leaf_f[p]; res = 3;
+		printf("@@@ %d walk_addr %d %d\n", v, p, wk)
+	:: f == NONE && wk == NONE && !leaf_p[p] ->
+		res = 1; printf("@@@ %d page_fault %d\n", v, p)
+	:: f == NONE && wk != NONE ->
+		f = wk; wk = NONE;
+		if
+		:: ro_holds[f] > 0 ->
+#ifdef WITNESS_STALE_WALK
+			stale_walk = 1
+#else
+			skip
+#endif
+#ifndef NO_GPTE_CHANGED
+		:: ro_holds[f] == 0 && !(leaf_p[p] && leaf_f[p] == f) ->
+			res = 3; printf("@@@ %d gpte_changed %d %d\n", v, p, f)
+#endif
+		:: else -> tlb[T(v, p)] = f
+		fi
 	fi;
 	if
-	:: f == NONE ->
-		res = 1; printf("@@@ %d page_fault %d\n", v, p)
-	:: f != NONE && ro_holds[f] > 0 ->
+	:: res != 0 -> skip
+	:: res == 0 && ro_holds[f] > 0 ->
 		res = 2; printf("@@@ %d efault %d %d\n", v, p, f)
 	:: else ->
 #ifdef PRECOPY
@@ -142,8 +186,11 @@ inline vcpu_store(v, p, val, res)
 		:: else -> skip
 		fi;
 #endif
-		mem[S(f, v)] = val; last[L(p, v)] = val; res = 0;
-		printf("@@@ %d write %d %d %d\n", v, p, f, val)
+		mem[S(f, v)] = val; last[L(p, v)] = val;
+		printf("@@@ %d write %d %d %d\n", v, p, f, val);
+#ifdef WITNESS_STALE_WALK
+		assert(!stale_walk)
+#endif
 	fi;
 	f = 0
 }
@@ -576,6 +623,10 @@ inline mmu_handle_efault(v)
 proctype vcpu(byte v)
 {
 	byte val, p, f, res, s, q, act;
+	byte wk = NONE;		/* the walk in flight: the frame it read */
+#ifdef WITNESS_STALE_WALK
+	bit stale_walk;		/* a walk of a frame held when KVM resolved it */
+#endif
 	MIG_LOCALS;
 
 	if
@@ -593,6 +644,7 @@ proctype vcpu(byte v)
 			:: res == 0 -> break
 			:: res == 1 -> mmu_handle_page_fault(v, p)
 			:: res == 2 -> mmu_handle_efault(v)
+			:: res == 3 -> skip
 			fi
 		od
 	:: else -> break
@@ -688,10 +740,13 @@ init
 	for (p : 0 .. NP - 1) {
 		assert(!claimed[p] && state[p] != MIGRATING)
 	}
-	assert(inflight == 0)
+	assert(inflight == 0);
+	checked = 1
 }
 
 /* Progress: every actor finishes, so every migration does (the thread's and
- * those of hinting faults), and nothing waits forever. Checked with this
- * claim (pan -a); the assertions, without it. */
-ltl all_finish { <> (ended == NV + 2) }
+ * those of hinting faults), nothing waits forever, and the final checks
+ * above are made. One run (pan -a) checks this claim and every assertion on
+ * the way; a deadlock is a violation too (SPIN extends a stuck execution by
+ * repeating its last state, in which `checked` never becomes true). */
+ltl all_finish { <> checked }

@@ -242,24 +242,48 @@ static int fake_dirty_clear(void *ctx, uint64_t gpa, const uint64_t bits[PIECES 
 
 /* ---- the actors ------------------------------------------------------------ */
 
-enum store { STORED, PAGE_FAULT, WRITE_PROTECTED };
+enum store { STORED, PAGE_FAULT, WRITE_PROTECTED, WALKED, RETRIED };
 
-/* One store of vCPU v into its slot (piece v) of page p, as the model's
- * vcpu_store(): through its TLB, else through the leaf (filling the TLB),
- * else a #PF; a write-protected frame is an EFAULT. */
+/* The frame the real leaf of page p points at now, or NULL if the leaf is
+ * not present. */
+static const struct frame *leaf_frame(struct replay *r, int p)
+{
+	uint64_t gpa;
+
+	if (pt_translate(&r->mmu.pt, r->mmu.ws.pages[p].gva, &gpa))
+		return NULL;
+	return pool_frame_of_gpa(&r->mmu.pool, gpa);
+}
+
+/* One step of a store of vCPU v into its slot (piece v) of page p, as the
+ * model's vcpu_store(): through its TLB, else in two steps as KVM fills a
+ * translation: the walk (FNAME(walk_addr)) reads the real leaf into the
+ * vCPU's walk in flight, or finds it not present (a #PF); then KVM resolves
+ * the walk: a frame whose host mapping is read-only refuses the write
+ * (hva_to_pfn(): an EFAULT exit), a leaf that changed since the walk is a
+ * retry (FNAME(gpte_changed)), else the TLB is filled and the store made. */
 static enum store fake_store(struct replay *r, int v, int p, uint64_t val)
 {
-	struct ws_page *pg = &r->mmu.ws.pages[p];
 	const struct frame *f;
-	enum store res;
-	uint64_t gpa;
+	enum store res = STORED;
 
 	pthread_mutex_lock(&r->vlock);
 	f = r->tlb[v][p];
-	if (!f && pt_translate(&r->mmu.pt, pg->gva, &gpa) == 0)
-		f = r->tlb[v][p] = pool_frame_of_gpa(&r->mmu.pool, gpa);
-	if (!f) {
-		res = PAGE_FAULT;
+	if (!f && !r->walk[v]) {
+		f = r->walk[v] = leaf_frame(r, p);
+		res = f ? WALKED : PAGE_FAULT;
+	} else if (!f) {
+		f = r->walk[v];
+		r->walk[v] = NULL;
+		if (writable(f->hva + (uint64_t)v * PIECE_SIZE) == 1) {
+			if (leaf_frame(r, p) != f)
+				res = RETRIED;
+			else
+				r->tlb[v][p] = f;
+		}
+	}
+	if (res != STORED) {
+		/* decided above */
 	} else if (writable(f->hva + (uint64_t)v * PIECE_SIZE) != 1) {
 		res = WRITE_PROTECTED;
 	} else {
@@ -271,15 +295,25 @@ static enum store fake_store(struct replay *r, int v, int p, uint64_t val)
 		}
 		*(volatile uint64_t *)(f->hva + (uint64_t)v * PIECE_SIZE) = val;
 		r->last[p][v] = val;
-		res = STORED;
 	}
 	pthread_mutex_unlock(&r->vlock);
-	if (res == STORED)
+	switch (res) {
+	case STORED:
 		report(r, v, "write", A_PAGE_FRAME_N, (uint32_t)p, f, val);
-	else if (res == PAGE_FAULT)
+		break;
+	case PAGE_FAULT:
 		report(r, v, "page_fault", A_PAGE, (uint32_t)p, NULL, 0);
-	else
+		break;
+	case WRITE_PROTECTED:
 		report(r, v, "efault", A_PAGE_FRAME, (uint32_t)p, f, 0);
+		break;
+	case WALKED:
+		report(r, v, "walk_addr", A_PAGE_FRAME, (uint32_t)p, f, 0);
+		break;
+	case RETRIED:
+		report(r, v, "gpte_changed", A_PAGE_FRAME, (uint32_t)p, f, 0);
+		break;
+	}
 	return res;
 }
 
@@ -295,14 +329,16 @@ static int page_of(struct replay *r, int v)
 		const char *s = strchr(r->want[i], ' ');
 
 		if (actor_of(r->want[i]) == v && s &&
-		    (!strncmp(s, " write ", 7) || !strncmp(s, " page_fault ", 12) || !strncmp(s, " efault ", 8)))
+		    (!strncmp(s, " write ", 7) || !strncmp(s, " page_fault ", 12) || !strncmp(s, " efault ", 8) ||
+		     !strncmp(s, " walk_addr ", 11) || !strncmp(s, " gpte_changed ", 14)))
 			return (int)token(r->want[i], 2);
 	}
 	return -1;
 }
 
 /* The model's vcpu(): W stores of 1, 2, ..., each retried after the fault
- * it takes, through the real fault path. */
+ * it takes, through the real fault path; a walk, or a retried one, goes on
+ * with the same store. */
 static void vcpu(struct replay *r, int v)
 {
 	int p = page_of(r, v);
@@ -317,6 +353,8 @@ static void vcpu(struct replay *r, int v)
 				return;
 			if (res == STORED)
 				break;
+			if (res == WALKED || res == RETRIED)
+				continue;
 			if (res == PAGE_FAULT)
 				mmu_handle_page_fault(&r->mmu, v, r->mmu.ws.pages[p].gva);
 			else

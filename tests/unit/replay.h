@@ -1,8 +1,8 @@
 /* Replays a trail of the formal model (formal/migrate.pml) on numig's real
  * mmu code (tests/unit/test_replay.c). Each actor of the model is a thread
- * here: the vCPUs (fake ones: a TLB per page, filled from the real leaf,
- * dropped when the real tlb.c invalidates, and stores into the real
- * frames), the migration thread and the scanner. A step point (mmu/step.h)
+ * here: the vCPUs (fake ones: a TLB per page, filled from the real leaf in
+ * two steps as KVM fills it, dropped when the real tlb.c invalidates, and
+ * stores into the real frames), the migration thread and the scanner. A step point (mmu/step.h)
  * or a fake vCPU's store reports each step; a report must be the trail's
  * next line, and an actor takes its next step only when the trail says it
  * is its turn. So the real code runs in the trail's order, and any step it
@@ -51,6 +51,7 @@ struct replay {
 	/* The fake vCPUs and their environment, under vlock. */
 	pthread_mutex_t vlock;
 	const struct frame *tlb[RP_VCPUS][RP_PAGES];
+	const struct frame *walk[RP_VCPUS];   /* a walk in flight: the frame it read */
 	uint64_t last[RP_PAGES][RP_VCPUS];     /* the guest's record */
 	const struct frame *frame_id[RP_FRAMES]; /* the model's frame numbers */
 	uint64_t dirty[RP_FRAMES][PIECES / 64]; /* fake KVM dirty log */

@@ -1,5 +1,5 @@
-/* The shortest counterexample of formal/migrate.pml -DNO_FINAL_GUARD, one step a
- * line ("ACTOR STEP ARGS"; ACTOR 0, 1: vCPUs, 2: migration thread, 3:
+/* The shortest trail of formal/migrate.pml -DNO_FINAL_GUARD, one step a line
+ * ("ACTOR STEP ARGS"; ACTOR 0, 1: vCPUs, 2: migration thread, 3:
  * scanner). Written by scripts/check-model.sh --update; do not edit. */
 "2 pick_target 0 1",
 "2 claim_page 0",
@@ -8,6 +8,7 @@
 "2 dirty_clear 0",
 "2 copy_whole 0",
 "2 dirty_get 0 0",
+"1 walk_addr 0 0",
 "1 write 0 0 1",
 "2 isolate_page 0",
 "2 final_guard_skipped 0",

@@ -1,6 +1,7 @@
-/* The shortest counterexample of formal/migrate.pml -DNO_GUARD, one step a
- * line ("ACTOR STEP ARGS"; ACTOR 0, 1: vCPUs, 2: migration thread, 3:
+/* The shortest trail of formal/migrate.pml -DNO_GUARD, one step a line
+ * ("ACTOR STEP ARGS"; ACTOR 0, 1: vCPUs, 2: migration thread, 3:
  * scanner). Written by scripts/check-model.sh --update; do not edit. */
+"0 walk_addr 0 0",
 "0 write 0 0 1",
 "3 scan_mark 0",
 "1 page_fault 0",

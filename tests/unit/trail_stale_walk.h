@@ -1,0 +1,21 @@
+/* The shortest trail of formal/migrate.pml -DWITNESS_STALE_WALK, one step a line
+ * ("ACTOR STEP ARGS"; ACTOR 0, 1: vCPUs, 2: migration thread, 3:
+ * scanner). Written by scripts/check-model.sh --update; do not edit. */
+"2 pick_target 0 1",
+"2 claim_page 0",
+"2 alloc_target 0 2",
+"2 dirty_get 0 2",
+"2 dirty_clear 0",
+"2 copy_whole 0",
+"2 dirty_get 0 0",
+"1 walk_addr 0 0",
+"2 isolate_page 0",
+"2 eager_unmap 0",
+"2 tlb_invalidate_frames 1",
+"2 stale_cleared",
+"2 dirty_get 0 0",
+"2 copy_pieces 0",
+"2 switch_leaf 0",
+"1 efault 0 0",
+"1 walk_addr 0 2",
+"1 write 0 2 1",

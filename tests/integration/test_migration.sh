@@ -24,6 +24,9 @@ W="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M"
 json_check "ping-pong: >= 1500 migrations, every page migrated >= 20 times while both vCPUs write; host and guest checks clean" \
 	"d['exit_code']==0 and d['migration']['done']>=1500 and d['page_migrations_min']>=20 and d['integrity']['pass'] and d['integrity']['host_checked'] and d['integrity']['host_lost']==0 and d['integrity']['host_corrupt']==0 and d['integrity']['guest_writes']>1000000" \
 	-- run $W --duration 60s --migrations 1500 --migrate rate=1000/s,pattern=pingpong
+json_check "--migrations 300 ends the run once 300 are done, long before --duration 60s" \
+	"d['exit_code']==0 and 300<=d['migration']['done']<400 and d['run_s']<50 and d['integrity']['pass']" \
+	-- run $W --duration 60s --migrations 300 --migrate rate=1000/s
 json_check "placement verified by query: each guest node measured on the host node it asked for" \
 	"all(n['host_node_measured']==n['host_node_asked'] and n['misplaced_frames']==0 for n in d['nodes'])" \
 	-- run $W --duration 1s --migrate rate=200/s

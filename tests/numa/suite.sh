@@ -201,9 +201,11 @@ sample() {
 	u=$(memused 0); [ "$u" -gt "$peak0" ] && peak0=$u
 	u=$(memused 1); [ "$u" -gt "$peak1" ] && peak1=$u
 }
+# 8 s: each sample forks a few programs, which is slow in an emulated host;
+# the pinning check needs samples taken while every vCPU thread is named.
 ON_TICK=sample
 bounded 120 $T/pp.json $T/pp.err $N/numig run --guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 32M \
-	--duration 4s --migrate rate=200/s,pattern=pingpong --json --quiet
+	--duration 8s --migrate rate=200/s,pattern=pingpong --json --quiet
 ON_TICK=
 jflat <$T/pp.json >$T/pp.kv
 echo "# pingpong run: exit $rc, $(jv pp migration.done) migrations ($(jv pp migration.per_s)/s), $i samples of the running process"
@@ -322,16 +324,16 @@ fi
 # ---------------------------------------------------------------------------
 if [ "$RACE_RUNS" -eq 0 ]; then
 section "4. the lazy-flush race under NPT/TCG: run by gcc/test_integrity.sh in this emulated host"
-skip "race unguarded and guarded under NPT/TCG" "NUMIG_NUMA_RACE_RUNS=0: scripts/check-emu.sh ran gcc/test_integrity.sh in the same emulated host, with the same race settings (--ws 4M), 10 runs unguarded and 3 guarded"
+skip "race unguarded and guarded under NPT/TCG" "NUMIG_NUMA_RACE_RUNS=0: scripts/check-emu.sh ran gcc/test_integrity.sh in the same emulated host, with the same race settings (--ws 4M --duration 3s), 10 runs unguarded and 3 guarded"
 else
 section "4. the lazy-flush race under NPT/TCG: $RACE_RUNS runs --no-guard, 2 guarded"
 # --ws 4M, not the README's 32M: under TCG a stale translation lives only
 # until the nested vCPU's next exit (QEMU flushes its software TLB at every
 # CR3 load, so at every VMRUN and #VMEXIT), and a vCPU must write the page in
 # that window; each vCPU writes every page in turn, so with 2 pages it does
-# (19 of 19 runs), with 16 it rarely does (0 of 30). README "No KVM on this
+# (19 of 19 runs), with 16 it rarely does (0 of 21). README "No KVM on this
 # machine".
-RACE="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 4M --duration 2s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s"
+RACE="--guest integrity --vcpus 2 --nodes 2 --mem 256M --ws 4M --duration 3s --scan-period 20ms --scan-size 8 --lazy-flush-delay 10ms --migrate rate=1000/s"
 caught=0 failed_runs=0 opened=0 odd=""
 r=1
 while [ $r -le "$RACE_RUNS" ]; do

@@ -34,6 +34,9 @@ for m in $(cat /lib/modules/load-order); do
 		echo "numig-emu guest: insmod $m: $(cat /tmp/insmod.err)"
 done
 [ -c /dev/kvm ] || echo "numig-emu guest: no /dev/kvm after loading the KVM modules"
+# One VM held for the whole boot: KVM's static keys then never flip while
+# numig creates and destroys its VMs (scripts/emu/kvm-hold.c says why).
+[ -f $E/kvm_hold ] && [ -c /dev/kvm ] && { /bin/kvm-hold & }
 
 mkdir -p /lower /rw /newroot
 mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=512000,cache=loose hostroot /lower ||

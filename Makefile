@@ -50,13 +50,16 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(KVM_TEST_SRC:tests/int
 # Run by `make check-numa` inside its two-node QEMU guest; built everywhere so they stay compiling.
 NUMA_TEST_SRC := $(wildcard tests/numa/test_*.c)
 NUMA_TEST_BIN := $(NUMA_TEST_SRC:tests/numa/%.c=$(BUILD)/numatests/%)
+# Reproducers run inside the emulated host (docs/design.md "Precopy").
+EMU_TEST_SRC := $(wildcard tests/emu/*.c)
+EMU_TEST_BIN := $(EMU_TEST_SRC:tests/emu/%.c=$(BUILD)/emutests/%)
 BENCH_BIN := $(BUILD)/numig-bench
 # Statistics only the bench uses; test_bench_stats links them too.
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
 
 .SECONDARY:
 .PHONY: all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
-all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
+all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(EMU_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -93,6 +96,10 @@ $(BUILD)/tests/test_format: tests/unit/test_format.c guest/rt/format.c
 	$(CC) $(HOST_CFLAGS) -Itests -Iguest/rt -o $@ $(filter %.c,$^) $(LDFLAGS)
 
 $(BUILD)/kvmtests/%: tests/integration/%.c $(BUILD)/libnumig.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/emutests/%: tests/emu/%.c $(BUILD)/libnumig.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 

@@ -18,7 +18,8 @@
 # fails it. Nothing is hidden: every failure is a line with its count.
 #
 # Prints TAP and, last, "N passed, N failed, N skipped" like
-# scripts/run-tests.sh. NUMIG_EMU_OPTIONAL=1 turns "cannot boot" into a skip.
+# scripts/run-tests.sh. NUMIG_EMU_OPTIONAL=1 turns "cannot boot" into a skip;
+# NUMIG_EMU_OPTS adds numig-emu options (e.g. "--tcg multi").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -53,11 +54,12 @@ for set in "$@"; do
 	clang) add clang/test_guests.sh 600 "bash tests/integration/test_guests.sh build/clang" ;;
 	static) add static/example 120 "bash scripts/check-static.sh build/static" ;;
 	numa)
-		# With the gcc set in the same boot, test_integrity.sh has run the
-		# race under these very settings: not twice.
-		race=""
-		case " $* " in *" gcc "*) race="NUMIG_NUMA_RACE_RUNS=0 " ;; esac
-		add numa/two-nodes 1500 "${race}bash tests/numa/suite.sh build"
+		# With the gcc set in the same boot, test_integrity.sh and
+		# test_strategy.sh have run the race and precopy with these very
+		# settings on these two nodes: not twice.
+		after=""
+		case " $* " in *" gcc "*) after="NUMIG_NUMA_AFTER_INTEGRATION=1 " ;; esac
+		add numa/two-nodes 1500 "${after}bash tests/numa/suite.sh build"
 		;;
 	*) echo "check-emu: unknown set '$set' (gcc, asan, clang, static, numa)" >&2; exit 2 ;;
 	esac
@@ -107,7 +109,8 @@ while [ "$first" -lt "$total" ]; do
 			closing="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[4]:-0}"
 		fi
 		printf '%s\n' "$line"
-	done < <("$emu" --log "$log" --timeout "$budget" exec -- bash scripts/emu/suites.sh "$list" "$first" 2>&1
+	# shellcheck disable=SC2086 # the options are words
+	done < <("$emu" ${NUMIG_EMU_OPTS:-} --log "$log" --timeout "$budget" exec -- bash scripts/emu/suites.sh "$list" "$first" 2>&1
 		echo "# emu-rc $?")
 	[ "$first" -ge "$total" ] && break
 	# The emulated host ended before every suite did.

@@ -6,7 +6,8 @@
 #  4. clang build: must compile clean with -Werror, and its guests must boot
 #  5. static build (LDFLAGS=-static): its guests keep their own link flags and boot
 #  6. make check-model: the formal model of the guard protocol (SPIN)
-#  7. the two-node suite (make check-numa) inside the emulated host
+#  7. the emulated host itself (tests/emu/test_numig_emu.sh), then the two-node
+#     suite (make check-numa) inside it
 #  8. make fuzz: each libFuzzer target for FUZZ_TIME seconds
 # Without /dev/kvm (README "No KVM on this machine") the tests that need KVM
 # (the integration tests of 1, a documented subset of 2's, 4's guests and
@@ -129,6 +130,8 @@ suite() { # name, command...: runs a TAP suite and adds its closing line
 # The guard protocol for every interleaving of a bounded model, and its
 # controls (docs/design.md "Proof").
 suite "formal model (SPIN)" scripts/check-model.sh
+# numig-emu itself: pass-through, exit codes, timeout, a frozen host noticed.
+suite "the emulated host (numig-emu)" bash tests/emu/test_numig_emu.sh build
 if have_kvm; then
 	suite "two NUMA nodes, nested paging (emulated host; make check-numa)" scripts/check-emu.sh $emu_sets
 else

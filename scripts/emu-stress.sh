@@ -4,7 +4,8 @@
 # run each, until RUNS runs of each are done; a boot whose kernel fails or
 # freezes counts that run as such and the next boot goes on.
 #
-#   scripts/emu-stress.sh [-n RUNS] [-s "precopy auto unmap-copy"] [-b BUILD] [-- NUMIG RUN ARGS...]
+#   scripts/emu-stress.sh [-n RUNS] [-s "precopy auto unmap-copy"] [-b BUILD] [-o "NUMIG-EMU OPTIONS"]
+#                         [-- NUMIG RUN ARGS...]
 #
 # Outcomes: pass, integrity-fail (exit 1), triple-fault, guest-fail (other
 # exit 4), inconclusive (6), other exit, kernel (the emulated host's kernel
@@ -37,12 +38,13 @@ if [ "${1:-}" = --inside ]; then
 	exit 0
 fi
 
-runs=20 strategies="precopy auto unmap-copy" build=build
-while getopts "n:s:b:" o; do
+runs=20 strategies="precopy auto unmap-copy" build=build emu_opts=""
+while getopts "n:s:b:o:" o; do
 	case $o in
 	n) runs=$OPTARG ;;
 	s) strategies=$OPTARG ;;
 	b) build=$OPTARG ;;
+	o) emu_opts=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -74,7 +76,8 @@ while [ -s "$todo" ]; do
 		"#   "*) echo "$line" ;;
 		"numig-emu: the emulated host"* | "numig-emu: where"* | "  CPU "* | "    kernel addresses"* | "  | "*) echo "# $line" ;;
 		esac
-	done < <(build/numig-emu --quiet --log "$log" --timeout 3600 exec -- bash scripts/emu-stress.sh --inside "$build" "$todo" "${args[@]}" 2>&1
+	# shellcheck disable=SC2086 # the options are words
+	done < <(build/numig-emu --quiet $emu_opts --log "$log" --timeout 3600 exec -- bash scripts/emu-stress.sh --inside "$build" "$todo" "${args[@]}" 2>&1
 		echo "# emu-rc $?")
 	if [ -n "$cur" ]; then
 		set -- $cur
@@ -86,7 +89,7 @@ while [ -s "$todo" ]; do
 		rm -f "$log" "$log.monitor"
 	fi
 done
-echo "# $((boots)) boots, $(($(date +%s) - t0)) s; runs of: ${args[*]}"
+echo "# $((boots)) boots, $(($(date +%s) - t0)) s; numig-emu ${emu_opts:-(defaults)}; runs of: ${args[*]}"
 for s in $strategies; do
 	line="$s: ${done_runs[$s]:-0} runs:"
 	for k in pass integrity-fail triple-fault guest-fail inconclusive other kernel hang; do

@@ -81,6 +81,7 @@ if [ "$(cat $E/err_tty)" != 1 ]; then mkfifo /err.fifo; cat /err.fifo >$D/ttyS2 
 # Heartbeat: numig-emu calls the host frozen when it stops.
 (while :; do ctl "HB $(cut -d' ' -f1 $N/proc/uptime)"; sleep 5; done) &
 hb=$!
+echo $hb >$N/run/numig-emu/heartbeat.pid # a test stops it to see numig-emu notice
 ctl START
 chroot $N /usr/bin/env -i /bin/bash --noprofile --norc /run/numig-emu/cmd.sh <$N/dev/null >$o 2>$e
 rc=$?

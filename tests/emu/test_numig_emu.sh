@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The emulated host itself (scripts/emu/numig-emu): usage errors before any
+# boot; the command's arguments, directory, environment, stdout, stderr and
+# exit code passed through exactly; numig run inside, which says it is
+# emulated; a timeout; a frozen host noticed (its heartbeat stopped) with
+# where each CPU stood. Boots four times (about 1.5 minutes).
+#   bash tests/emu/test_numig_emu.sh [BUILD_DIR]
+set -u
+build=${1:-build}
+EMU=$build/numig-emu
+. "$(dirname "$0")/../integration/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- usage, judged before anything is installed or booted (exit 2, at once)
+usage() { # name, regex, args...
+	local name=$1 re=$2 out rc
+	shift 2
+	out=$(timeout 10 "$EMU" "$@" 2>&1); rc=$?
+	if [ $rc -eq 2 ] && grep -Eq -- "$re" <<<"$out"; then ok "usage: $name (exit 2)"
+	else not_ok "usage: $name (exit $rc, want 2)" "$out"; fi
+}
+usage "no command" 'no command' 
+usage "unknown option" "unknown option or command '--frob'" --frob exec true
+usage "exec without a command" 'no command to run' exec --
+usage "--numa-nodes 0" 'numa-nodes wants 1 to 8' --numa-nodes 0 exec true
+usage "--node-mem without a unit" 'node-mem wants a size' --node-mem 512 exec true
+usage "--tcg other" 'tcg wants multi or single' --tcg fast exec true
+
+# ---- one boot: everything passes through exactly
+export NUMIG_EMU_TEST_VAR="two words and a 'quote'"
+mkdir -p "$tmp/dir with space"
+cd "$tmp/dir with space" || exit 1
+"$OLDPWD/$EMU" --quiet --numa-nodes 3 --cpus 3 exec -- bash -c '
+	for a in "$@"; do printf "arg<%s>\n" "$a"; done
+	echo "cwd<$PWD>"
+	echo "var<$NUMIG_EMU_TEST_VAR>"
+	echo "emu<$NUMIG_EMU>"
+	echo "nodes<$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)> cpus<$(nproc)>"
+	[ -c /dev/kvm ] && echo "kvm<yes>"
+	echo "to stderr" >&2
+	exit 7' argv0 "a b" "it's" "" '$HOME' >"$tmp/out" 2>"$tmp/err"
+rc=$?
+cd "$OLDPWD" || exit 1
+want='arg<a b>
+arg<it'"'"'s>
+arg<>
+arg<$HOME>'
+if [ $rc -eq 7 ]; then ok "exec: the command's exit code (7)"; else not_ok "exec: the command's exit code (got $rc, want 7)" "$(cat "$tmp/err")"; fi
+if [ "$(grep '^arg<' "$tmp/out")" = "$want" ]; then ok "exec: arguments with spaces, quotes, an empty one and a \$ pass through exactly"
+else not_ok "exec: arguments pass through exactly" "$(cat "$tmp/out")"; fi
+if grep -qxF "cwd<$tmp/dir with space>" "$tmp/out"; then ok "exec: the current directory (with a space) passes through"
+else not_ok "exec: the current directory passes through" "$(grep cwd "$tmp/out")"; fi
+if grep -qxF "var<$NUMIG_EMU_TEST_VAR>" "$tmp/out" && grep -qx 'emu<1>' "$tmp/out"; then ok "exec: the environment passes through, and NUMIG_EMU=1 says where it runs"
+else not_ok "exec: the environment passes through" "$(grep -E 'var|emu' "$tmp/out")"; fi
+if grep -qx 'nodes<3> cpus<3>' "$tmp/out" && grep -qx 'kvm<yes>' "$tmp/out"; then ok "exec: --numa-nodes 3 --cpus 3 give 3 NUMA nodes and 3 CPUs, with /dev/kvm"
+else not_ok "exec: 3 NUMA nodes, 3 CPUs and /dev/kvm" "$(grep -E 'nodes|kvm' "$tmp/out")"; fi
+if grep -qx 'to stderr' "$tmp/err" && ! grep -q 'to stderr' "$tmp/out" && ! grep -qiE 'kvm:|\[ *[0-9]+\.[0-9]+\]' "$tmp/out" "$tmp/err"; then
+	ok "exec: stdout and stderr stay apart, and no kernel message mixes with them"
+else not_ok "exec: stdout and stderr stay apart, no kernel messages" "$(cat "$tmp/out" "$tmp/err")"; fi
+
+# ---- numig run inside: it says the host is emulated
+out=$(timeout 300 "$EMU" --quiet run --guest hello --vcpus 2 --nodes 2 --json 2>"$tmp/err"); rc=$?
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '"emulated": true' && printf '%s' "$out" | grep -q '"hypervisor": "TCGTCGTCGTCG"' &&
+	printf '%s' "$out" | grep -q '"kvm_mmu": "two-dimensional paging (NPT, kvm_amd)"'; then
+	ok "run: numig inside reports an emulated host (TCG) with NPT, and --json stays one document on stdout"
+else not_ok "run: numig inside reports an emulated host with NPT (exit $rc)" "$(printf '%s\n' "$out" | head -n 30; cat "$tmp/err")"; fi
+
+# ---- its own timeout
+s=$(date +%s)
+timeout 300 "$EMU" --quiet --timeout 25 exec -- sleep 600 >"$tmp/out" 2>"$tmp/err"; rc=$?
+e=$(($(date +%s) - s))
+if [ $rc -eq 124 ] && [ $e -lt 60 ] && grep -q 'timed out after 25 s' "$tmp/err"; then ok "--timeout 25 ends a command that sleeps: exit 124 after $e s"
+else not_ok "--timeout 25: exit $rc after $e s (want 124)" "$(cat "$tmp/err")"; fi
+
+# ---- a frozen host: its heartbeat stops, numig-emu notices and shows the CPUs
+s=$(date +%s)
+NUMIG_EMU_HEARTBEAT_S=15 timeout 300 "$EMU" --quiet exec -- bash -c 'kill -STOP $(cat /run/numig-emu/heartbeat.pid); sleep 600' \
+	>"$tmp/out" 2>"$tmp/err"; rc=$?
+e=$(($(date +%s) - s))
+if [ $rc -eq 125 ] && grep -q 'froze: no heartbeat for 15 s' "$tmp/err" && grep -Eq '^  CPU 0: RIP [0-9a-f]{16} <[a-z_]' "$tmp/err"; then
+	ok "a lost heartbeat is a frozen host: exit 125 after $e s, with each CPU's RIP named ($(grep -m1 '^  CPU 0' "$tmp/err" | sed 's/^ *//'))"
+else not_ok "a lost heartbeat: exit $rc after $e s (want 125, the CPUs shown)" "$(cat "$tmp/err")"; fi
+done_testing

@@ -2,10 +2,11 @@
 # Runs test suites one after another inside the emulated host (called by
 # scripts/check-emu.sh through numig-emu exec).
 #
-#   bash scripts/emu/suites.sh LIST FIRST
+#   bash scripts/emu/suites.sh LIST FIRST [LAST]
 #
-# LIST has one suite a line, "NAME<TAB>TIMEOUT_S<TAB>SHELL COMMAND"; suites
-# from number FIRST (0-based) on run. Each is framed on stdout by
+# LIST has one suite a line, "NAME<TAB>TIMEOUT_S<TAB>TCG<TAB>SHELL COMMAND";
+# suites number FIRST to LAST (0-based; LAST defaults to the last) run.
+# Each is framed on stdout by
 #   # emu-suite begin I NAME
 #   # emu-suite end I NAME rc=RC wall=S
 # so that the host can tell which suite was running if the emulated host
@@ -13,7 +14,7 @@
 # is ended here (rc 124), after its processes' states and kernel stacks are
 # printed: a hang must say where it hung.
 set -u
-list=$1 first=${2:-0}
+list=$1 first=${2:-0} last=${3:-999999}
 
 # Every process below PID, with its threads' states, wait channels and
 # kernel stacks.
@@ -27,8 +28,8 @@ show_tree() {
 }
 
 i=0
-while IFS=$'\t' read -r name to cmd; do
-	if [ "$i" -ge "$first" ]; then
+while IFS=$'\t' read -r name to _ cmd; do
+	if [ "$i" -ge "$first" ] && [ "$i" -le "$last" ]; then
 		echo "# emu-suite begin $i $name"
 		t0=$(date +%s)
 		setsid bash -c "$cmd" </dev/null 2>&1 &

@@ -35,7 +35,7 @@ cd "$tmp/dir with space" || exit 1
 	for a in "$@"; do printf "arg<%s>\n" "$a"; done
 	echo "cwd<$PWD>"
 	echo "var<$NUMIG_EMU_TEST_VAR>"
-	echo "emu<$NUMIG_EMU>"
+	echo "emu<$NUMIG_EMU> tcg<$NUMIG_EMU_TCG>"
 	echo "nodes<$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)> cpus<$(nproc)>"
 	[ -c /dev/kvm ] && echo "kvm<yes>"
 	echo "to stderr" >&2
@@ -51,7 +51,7 @@ if [ "$(grep '^arg<' "$tmp/out")" = "$want" ]; then ok "exec: arguments with spa
 else not_ok "exec: arguments pass through exactly" "$(cat "$tmp/out")"; fi
 if grep -qxF "cwd<$tmp/dir with space>" "$tmp/out"; then ok "exec: the current directory (with a space) passes through"
 else not_ok "exec: the current directory passes through" "$(grep cwd "$tmp/out")"; fi
-if grep -qxF "var<$NUMIG_EMU_TEST_VAR>" "$tmp/out" && grep -qx 'emu<1>' "$tmp/out"; then ok "exec: the environment passes through, and NUMIG_EMU=1 says where it runs"
+if grep -qxF "var<$NUMIG_EMU_TEST_VAR>" "$tmp/out" && grep -qx 'emu<1> tcg<single>' "$tmp/out"; then ok "exec: the environment passes through, and NUMIG_EMU=1 NUMIG_EMU_TCG=single say where it runs (one TCG thread by default)"
 else not_ok "exec: the environment passes through" "$(grep -E 'var|emu' "$tmp/out")"; fi
 if grep -qx 'nodes<3> cpus<3>' "$tmp/out" && grep -qx 'kvm<yes>' "$tmp/out"; then ok "exec: --numa-nodes 3 --cpus 3 give 3 NUMA nodes and 3 CPUs, with /dev/kvm"
 else not_ok "exec: 3 NUMA nodes, 3 CPUs and /dev/kvm" "$(grep -E 'nodes|kvm' "$tmp/out")"; fi
@@ -66,12 +66,14 @@ if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q '"emulated": true' && printf '%
 	ok "run: numig inside reports an emulated host (TCG) with NPT, and --json stays one document on stdout"
 else not_ok "run: numig inside reports an emulated host with NPT (exit $rc)" "$(printf '%s\n' "$out" | head -n 30; cat "$tmp/err")"; fi
 
-# ---- its own timeout
+# ---- its own timeout, said even with --quiet; parallel TCG on request
 s=$(date +%s)
-timeout 300 "$EMU" --quiet --timeout 25 exec -- sleep 600 >"$tmp/out" 2>"$tmp/err"; rc=$?
+timeout 300 "$EMU" --quiet --tcg multi --timeout 25 exec -- bash -c 'echo "tcg<$NUMIG_EMU_TCG>"; exec sleep 600' >"$tmp/out" 2>"$tmp/err"; rc=$?
 e=$(($(date +%s) - s))
+if grep -qx 'tcg<multi>' "$tmp/out"; then ok "--tcg multi: NUMIG_EMU_TCG=multi inside"
+else not_ok "--tcg multi: NUMIG_EMU_TCG=multi inside" "$(cat "$tmp/out" "$tmp/err")"; fi
 if [ $rc -eq 124 ] && [ $e -lt 60 ] && grep -q 'timed out after 25 s' "$tmp/err"; then ok "--timeout 25 ends a command that sleeps: exit 124 after $e s"
-else not_ok "--timeout 25: exit $rc after $e s (want 124)" "$(cat "$tmp/err")"; fi
+else not_ok "--timeout 25: exit $rc after $e s (want 124 and 'timed out after 25 s' on stderr)" "$(cat "$tmp/err")"; fi
 
 # ---- a frozen host: its heartbeat stops, numig-emu notices and shows the CPUs
 s=$(date +%s)

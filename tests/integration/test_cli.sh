@@ -58,6 +58,9 @@ else
 	not_ok "the pasted line reads back as numig-emu with the same words" "line: $paste
 want: ${want[*]}"
 fi
+# A run without the guard shows the race, which needs parallel emulated CPUs.
+check "missing KVM device, --no-guard: the line to paste asks for parallel TCG" 3 'numig-emu --tcg multi run --kvm-device /nonexistent/kvm --guest hello --no-guard' -- \
+	run --kvm-device /nonexistent/kvm --guest hello --no-guard
 check "guest that is not ELF" 2 'not an ELF file' -- run --guest "$tmp/text.elf"
 head -c 40 "$build/guests/hello.elf" >"$tmp/trunc.elf"
 check "truncated ELF" 2 'not an ELF file|out of bounds|no section' -- run --guest "$tmp/trunc.elf"

@@ -60,8 +60,15 @@ for i in 1 2 3; do
 	fi
 done
 
-caught=0 slow=0
-for i in $(seq 1 10); do
+caught=0 slow=0 race_runs=10
+# One host thread for all emulated CPUs (numig-emu --tcg single) runs the
+# vCPUs by turns: the race was caught in 4 of 10 runs there. It needs
+# --tcg multi, which scripts/check-emu.sh gives this suite.
+if emulated_host && [ "${NUMIG_EMU_TCG:-multi}" = single ]; then
+	race_runs=0
+	skip "--no-guard lazy-flush race ($where)" "the emulated host runs its CPUs on one host thread (numig-emu --tcg single): the race needs vCPUs that run in parallel, --tcg multi"
+fi
+for i in $(seq 1 $race_runs); do
 	s=$(date +%s%N)
 	run_json run $RW $RACE --no-guard
 	el=$(( ($(date +%s%N) - s) / 1000000 ))
@@ -73,9 +80,11 @@ for i in $(seq 1 10); do
 		echo "# --no-guard run $i: not caught (exit $rc), ${el} ms"
 	fi
 done
-if [ $caught -ge 9 ]; then ok "--no-guard lazy-flush race ($where): lost writes caught in $caught/10 runs"
-else not_ok "--no-guard lazy-flush race ($where): lost writes caught in only $caught/10 runs"; fi
-if [ $slow -eq 0 ]; then ok "each race run took under 10 s"; else not_ok "$slow race runs took 10 s or more"; fi
+if [ $race_runs -gt 0 ]; then
+	if [ $caught -ge 9 ]; then ok "--no-guard lazy-flush race ($where): lost writes caught in $caught/10 runs"
+	else not_ok "--no-guard lazy-flush race ($where): lost writes caught in only $caught/10 runs"; fi
+	if [ $slow -eq 0 ]; then ok "each race run took under 10 s"; else not_ok "$slow race runs took 10 s or more"; fi
+fi
 
 for i in 1 2 3; do
 	run_json run $RW $RACE

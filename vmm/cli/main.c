@@ -85,8 +85,10 @@ static int install_stop_signals(void)
 }
 
 /* No KVM device here: the same run works in the emulated host (README "No
- * KVM on this machine"), so say how, as one line a user can paste. */
-static void suggest_emulated_host(int argc, char **argv)
+ * KVM on this machine"), so say how, as one line a user can paste. A run
+ * without the guard is there to show the race, which needs emulated CPUs
+ * that run in parallel (--tcg multi). */
+static void suggest_emulated_host(int argc, char **argv, int guard)
 {
 	char self[PATH_MAX], emu[PATH_MAX + 16], line[8192];
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -102,6 +104,14 @@ static void suggest_emulated_host(int argc, char **argv)
 		return;
 	}
 	bad = text_shell_quote(line, sizeof(line), &n, emu);
+	if (!guard && !bad) {
+		static const char multi[] = " --tcg multi";
+
+		if (n + sizeof(multi) > sizeof(line))
+			bad = 1;
+		else
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", multi);
+	}
 	/* argv[1] is "run": numig-emu takes the same command and options. */
 	for (int i = 1; i < argc && !bad; i++) {
 		if (n + 1 >= sizeof(line))
@@ -190,7 +200,7 @@ int main(int argc, char **argv)
 			fclose(diag);
 		rc = fail(tap, name, e.code ? e.code : NUMIG_EXIT_INTERNAL, e.msg);
 		if (absent)
-			suggest_emulated_host(argc, argv);
+			suggest_emulated_host(argc, argv, cfg.mmu.guard);
 		return rc;
 	}
 	machine_end_console_line(&m); /* the vCPU threads are gone: no lock needed */

@@ -104,18 +104,27 @@ model() {
 	fi
 }
 
+# A breadth-first safety run whose assertion is expected to fail: the
+# shortest trail then goes to $out/NAME/steps. Returns 1 when it cannot be
+# built. bfs_run NAME DEFINES...
+bfs_run() {
+	local name=$1; shift
+	build "$name" "-O0 -DNOCLAIM -DSAFETY -DBFS" "$@" || return 1
+	(cd "$out/$name" && ./pan -n -w20 >pan.out 2>&1)
+	rm -f "$out/$name/steps"
+	if [ -f "$out/$name/migrate.pml.trail" ]; then
+		(cd "$out/$name" && spin -t -k migrate.pml.trail "$@" migrate.pml >trail.out 2>&1)
+		steps <"$out/$name/trail.out" >"$out/$name/steps"
+	fi
+	return 0
+}
+
 # 2. a control: it breaks one rule and must fail, with the shortest trail.
 # control ID NAME WHAT DEFINES...
 control() {
 	local id=$1 name=$2 what=$3; shift 3
-	if ! build "$name" "-O0 -DNOCLAIM -DSAFETY -DBFS" "$@"; then
-		notok "control $name: spin -a and gcc pan.c"
-		return
-	fi
-	(cd "$out/$name" && ./pan -n -w20 >pan.out 2>&1)
-	if grep -q "errors: 1" "$out/$name/pan.out" && [ -f "$out/$name/migrate.pml.trail" ]; then
-		(cd "$out/$name" && spin -t -k migrate.pml.trail "$@" migrate.pml >trail.out 2>&1)
-		steps <"$out/$name/trail.out" >"$out/$name/steps"
+	bfs_run "$name" "$@" || { notok "control $name: spin -a and gcc pan.c"; return; }
+	if grep -q "errors: 1" "$out/$name/pan.out" && [ -f "$out/$name/steps" ]; then
 		ok "control $name ($what) fails: $(grep -o 'assertion violated.*' "$out/$name/pan.out" | head -n 1), trail of $(wc -l <"$out/$name/steps") steps ($(figures "$out/$name/pan.out"))"
 		diag <"$out/$name/steps"
 	else
@@ -129,14 +138,8 @@ control() {
 # witness ID NAME WHAT DEFINES...
 witness() {
 	local id=$1 name=$2 what=$3; shift 3
-	if ! build "$name" "-O0 -DNOCLAIM -DSAFETY -DBFS" "$@"; then
-		notok "witness $name: spin -a and gcc pan.c"
-		return
-	fi
-	(cd "$out/$name" && ./pan -n -w20 >pan.out 2>&1)
-	if grep -q "assertion violated *!(stale_walk)" "$out/$name/pan.out" && [ -f "$out/$name/migrate.pml.trail" ]; then
-		(cd "$out/$name" && spin -t -k migrate.pml.trail "$@" migrate.pml >trail.out 2>&1)
-		steps <"$out/$name/trail.out" >"$out/$name/steps"
+	bfs_run "$name" "$@" || { notok "witness $name: spin -a and gcc pan.c"; return; }
+	if grep -q "assertion violated *!(stale_walk)" "$out/$name/pan.out" && [ -f "$out/$name/steps" ]; then
 		ok "witness $name ($what): reached in $(wc -l <"$out/$name/steps") steps ($(figures "$out/$name/pan.out"))"
 		diag <"$out/$name/steps"
 	else

@@ -26,6 +26,10 @@ usage "exec without a command" 'no command to run' exec --
 usage "--numa-nodes 0" 'numa-nodes wants 1 to 8' --numa-nodes 0 exec true
 usage "--node-mem without a unit" 'node-mem wants a size' --node-mem 512 exec true
 usage "--tcg other" 'tcg wants multi or single' --tcg fast exec true
+# Precopy under parallel TCG: the emulator's failures are named before the boot.
+out=$(timeout 20 "$EMU" --tcg multi --timeout 1 run --guest hello --strategy=precopy 2>&1)
+if grep -q 'note: with --tcg multi, 5 of 140 precopy and auto runs failed' <<<"$out"; then ok "run --strategy=precopy with --tcg multi: the emulator's precopy failures are named first"
+else not_ok "run --strategy=precopy with --tcg multi: a note on the emulator's precopy failures" "$out"; fi
 
 # ---- one boot: everything passes through exactly
 export NUMIG_EMU_TEST_VAR="two words and a 'quote'"

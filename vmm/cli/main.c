@@ -84,6 +84,15 @@ static int install_stop_signals(void)
 	return sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ? -1 : 0;
 }
 
+/* " WORD", shell-quoted, at line[*n]; nonzero when it does not fit. */
+static int append_word(char *line, size_t size, size_t *n, const char *word)
+{
+	if (*n + 1 >= size)
+		return 1;
+	line[(*n)++] = ' ';
+	return text_shell_quote(line, size, n, word);
+}
+
 /* No KVM device here: the same run works in the emulated host (README "No
  * KVM on this machine"), so say how, as one line a user can paste. A run
  * without the guard is there to show the race, which needs emulated CPUs
@@ -104,22 +113,11 @@ static void suggest_emulated_host(int argc, char **argv, int guard)
 		return;
 	}
 	bad = text_shell_quote(line, sizeof(line), &n, emu);
-	if (!guard && !bad) {
-		static const char multi[] = " --tcg multi";
-
-		if (n + sizeof(multi) > sizeof(line))
-			bad = 1;
-		else
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", multi);
-	}
+	if (!guard)
+		bad = bad || append_word(line, sizeof(line), &n, "--tcg") || append_word(line, sizeof(line), &n, "multi");
 	/* argv[1] is "run": numig-emu takes the same command and options. */
-	for (int i = 1; i < argc && !bad; i++) {
-		if (n + 1 >= sizeof(line))
-			bad = 1;
-		else
-			line[n++] = ' ';
-		bad = bad || text_shell_quote(line, sizeof(line), &n, argv[i]);
-	}
+	for (int i = 1; i < argc && !bad; i++)
+		bad = append_word(line, sizeof(line), &n, argv[i]);
 	if (bad) {
 		fprintf(stderr, "numig: %s runs the same command in an emulated host with KVM\n", emu);
 		return;

@@ -61,12 +61,10 @@ for i in 1 2 3; do
 done
 
 caught=0 slow=0 race_runs=10
-# One host thread for all emulated CPUs (numig-emu --tcg single) runs the
-# vCPUs by turns: the race was caught in 4 of 10 runs there. It needs
-# --tcg multi, which scripts/check-emu.sh gives this suite.
-if emulated_host && [ "${NUMIG_EMU_TCG:-multi}" = single ]; then
+# scripts/check-emu.sh gives this suite --tcg multi.
+if emulated_by_turns; then
 	race_runs=0
-	skip "--no-guard lazy-flush race ($where)" "the emulated host runs its CPUs on one host thread (numig-emu --tcg single): the race needs vCPUs that run in parallel, --tcg multi"
+	skip "--no-guard lazy-flush race ($where)" "$BY_TURNS_WHY"
 fi
 for i in $(seq 1 $race_runs); do
 	s=$(date +%s%N)

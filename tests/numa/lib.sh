@@ -2,7 +2,6 @@
 # the build folder, a scratch folder, TAP, and bounded runs of numig whose
 # --json reports are read key by key. Sourced with the build folder as $1.
 N=$(cd "${1:-build}" && pwd -P) # numig, its guests and test programs: a build folder
-DATA=$(cd "$(dirname "$0")/../data" && pwd -P)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 . "$(dirname "$0")/../integration/lib.sh" # ok, not_ok, skip, done_testing
@@ -102,12 +101,6 @@ fold_tap() {
 	if [ "$sub_rc" -ne 0 ] && [ "$fail" -eq "$before_fail" ]; then
 		not_ok "$prefix exited $sub_rc with no failing check (timed out after ${to} s, or crashed)"
 	fi
-}
-
-memused() { awk '/MemUsed/ { print $4; exit }' /sys/devices/system/node/node$1/meminfo; }
-# in_cpulist CPU LIST: is CPU in a list like "0-3,8"?
-in_cpulist() {
-	echo "$2" | tr ',' '\n' | awk -v c="$1" -F- '{ hi = NF > 1 ? $2 : $1; if (c >= $1 && c <= hi) f = 1 } END { exit !f }'
 }
 
 echo "# $(cat /proc/version)"

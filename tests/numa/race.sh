@@ -15,8 +15,8 @@ set -u
 . "$(dirname "$0")/lib.sh" "${1:-build}" # N, T, TAP, bounded, run_json, jv, jsum, why
 
 RACE_RUNS=${NUMIG_NUMA_RACE_RUNS:-10}
-if [ "${NUMIG_EMU_TCG:-multi}" != multi ]; then
-	skip "race unguarded and guarded under NPT/TCG" "the emulated host runs its CPUs on one host thread (numig-emu --tcg ${NUMIG_EMU_TCG}): the race needs vCPUs that run in parallel, --tcg multi"
+if emulated_by_turns; then
+	skip "race unguarded and guarded under NPT/TCG" "$BY_TURNS_WHY"
 	done_testing
 	exit
 fi

@@ -19,6 +19,13 @@
 # test_strategy.sh's then, with the same settings).
 set -u
 . "$(dirname "$0")/lib.sh" "${1:-build}" # N, T, TAP, bounded, run_json, jv, jsum, why, fold_tap
+DATA=$(cd "$(dirname "$0")/../data" && pwd -P)
+
+memused() { awk '/MemUsed/ { print $4; exit }' /sys/devices/system/node/node$1/meminfo; }
+# in_cpulist CPU LIST: is CPU in a list like "0-3,8"?
+in_cpulist() {
+	echo "$2" | tr ',' '\n' | awk -v c="$1" -F- '{ hi = NF > 1 ? $2 : $1; if (c >= $1 && c <= hi) f = 1 } END { exit !f }'
+}
 
 # ---------------------------------------------------------------------------
 section "1. host facts: two NUMA nodes, KVM with nested paging, numig's view of them"

@@ -164,18 +164,25 @@ static const char *regs_summary(struct vcpu *v, char *buf, size_t len)
 		snprintf(buf, len, "(registers unavailable: %s)", strerror(errno));
 		return buf;
 	}
+	/* AMD SVM: KVM INITs the vCPU before it reports a shutdown (the VMCB
+	 * is undefined after the intercept), so a triple fault shows the reset
+	 * values, CS:RIP f000:fff0. */
 	snprintf(buf, len,
-		 "RIP %#llx RSP %#llx RFLAGS %#llx CS %#x (CPL %d) CR0 %#llx CR2 %#llx CR3 %#llx RAX %#llx RDI %#llx",
+		 "RIP %#llx RSP %#llx RFLAGS %#llx CS %#x (CPL %d) CR0 %#llx CR2 %#llx CR3 %#llx RAX %#llx RDI %#llx%s",
 		 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector,
 		 s.cs.dpl, (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
-		 (unsigned long long)r.rax, (unsigned long long)r.rdi);
+		 (unsigned long long)r.rax, (unsigned long long)r.rdi,
+		 r.rip == 0xfff0 && s.cs.selector == 0xf000
+			 ? " (the reset state: KVM on AMD SVM re-initializes the vCPU before it reports a shutdown, so the "
+			   "registers at the fault are lost)"
+			 : "");
 	return buf;
 }
 
 int handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	char regs[320];
+	char regs[448];
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -190,14 +197,7 @@ int handle_exit(struct vcpu *v)
 			     regs_summary(v, regs, sizeof(regs)));
 		return 1;
 	case KVM_EXIT_SHUTDOWN:
-		regs_summary(v, regs, sizeof(regs));
-		/* AMD SVM: KVM INITs the vCPU before it reports a shutdown (the VMCB
-		 * is undefined after the intercept), so these are reset values. */
-		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s%s", regs,
-			     strstr(regs, "RIP 0xfff0 ") && strstr(regs, "CS 0xf000 ")
-				     ? " (the reset state: KVM on AMD SVM re-initializes the vCPU before it reports a "
-				       "shutdown, so the registers at the fault are lost)"
-				     : "");
+		machine_fail(v->m, v, "triple fault (KVM_EXIT_SHUTDOWN): %s", regs_summary(v, regs, sizeof(regs)));
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
 		machine_fail(v->m, v, "KVM_EXIT_FAIL_ENTRY, hardware reason %#llx: %s",

@@ -25,7 +25,7 @@ json_check "stop-the-world with hinting-fault migrations on vCPU threads and the
 
 json_check "--copy-threads 2: every copy split over the node's crew, data intact" \
 	"d['exit_code']==0 and d['migration']['copy_threads']==2 and d['migration']['copies_parallel']+d['migration']['copies_alone']>=d['migration']['done']>=200 and d['integrity']['pass']" \
-	-- run $W --duration 1s --migrate rate=500/s --copy-threads 2
+	-- run $W --duration 60s --migrations 300 --migrate rate=500/s --copy-threads 2
 
 out=$(timeout 60 "$NUMIG" run $W --duration 200ms --migrate rate=100/s --strategy precopy --quiet 2>&1); rc=$?
 if [ "$rc" -eq 3 ] && printf '%s' "$out" | grep -q "shadow paging"; then

@@ -321,6 +321,7 @@ static void copy_frame(struct migrator *m, struct mig_item *it)
 
 		env.page = it->pg->index;
 		precopy_finish(&env, it->old, it->new, &it->pc, skip);
+		atomic_fetch_add(&m->st.injected_stale, it->pc.left_stale);
 		atomic_fetch_add(&m->st.bytes_copied, it->pc.bytes);
 	} else {
 		if (!inject_copy(m, it->pg, it->new, it->old, it->nr))

@@ -62,6 +62,7 @@ struct mig_stats {
 	atomic_uint_fast64_t first_dirty_pieces; /* pieces dirtied during the full copies */
 	atomic_uint_fast64_t final_guard_skipped;/* --inject no-final-guard */
 	atomic_uint_fast64_t injections;         /* precopy injections applied */
+	atomic_uint_fast64_t injected_stale;     /* pieces skip-final-harvest left stale */
 	struct lat_rec precopy;                  /* per precopied page: its rounds while mapped */
 };
 

@@ -95,6 +95,16 @@ void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct
 	}
 }
 
+/* Pieces in which the new frame differs from the old one. */
+static uint32_t pieces_differing(const struct frame *old, const struct frame *new)
+{
+	uint32_t n = 0;
+
+	for (uint64_t off = 0; off < FRAME_SIZE; off += PIECE_SIZE)
+		n += memcmp(new->hva + off, old->hva + off, PIECE_SIZE) != 0;
+	return n;
+}
+
 void precopy_finish(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p,
 		    int skip_harvest)
 {
@@ -108,7 +118,10 @@ void precopy_finish(const struct precopy_env *e, const struct frame *old, struct
 		return;
 	}
 	if (skip_harvest) {
-		mmu_step(e->step, STEP_FINAL_HARVEST_SKIPPED, e->page, NULL, 0);
+		/* What the injection broke, so a test knows whether a run
+		 * that was not caught had anything to catch. */
+		p->left_stale = pieces_differing(old, new);
+		mmu_step(e->step, STEP_FINAL_HARVEST_SKIPPED, e->page, NULL, p->left_stale);
 		return;
 	}
 	/* After the write-protect: these bits are the last ones. */

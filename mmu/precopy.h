@@ -41,6 +41,7 @@ struct precopy {
 	uint64_t bytes;              /* copied, all rounds */
 	int converged;               /* residue small enough: else fall back */
 	int error;                   /* -errno of a dirty-log call; fell back */
+	uint32_t left_stale;         /* skip_harvest: pieces the new frame lacks */
 };
 
 /* The rounds while the page is mapped. Never fails: a dirty-log error
@@ -50,7 +51,9 @@ void precopy_rounds(const struct precopy_env *e, const struct frame *old, struct
 /* The final round; call it only once no vCPU can write `old` any more.
  * Copies the residue, or the whole page when the rounds did not converge.
  * `skip_harvest` (--inject skip-final-harvest, converged pages only)
- * switches without it, on purpose. */
+ * switches without it, on purpose, and counts in p->left_stale the pieces
+ * it left different from the old frame: a loss for certain, since nothing
+ * writes the old frame any more. */
 void precopy_finish(const struct precopy_env *e, const struct frame *old, struct frame *new, struct precopy *p,
 		    int skip_harvest);
 

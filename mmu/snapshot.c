@@ -33,6 +33,7 @@ void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)
 	s->first_dirty_pieces = LD(st->first_dirty_pieces);
 	s->final_guard_skipped = LD(st->final_guard_skipped);
 	s->injections = LD(st->injections);
+	s->injected_stale = LD(st->injected_stale);
 	s->copies_parallel = __atomic_load_n(&m->copier.parallel, __ATOMIC_RELAXED);
 	s->copies_alone = __atomic_load_n(&m->copier.alone, __ATOMIC_RELAXED);
 	s->batch_pages = schedule_batch_pages(&m->sched);

@@ -40,7 +40,7 @@ struct mmu_snapshot {
 	/* strategies (docs/measurements.md "Strategies") */
 	uint64_t by_strategy[4];       /* pages moved by unmap-copy, (stop-the-world), precopy */
 	uint64_t precopy_rounds, precopy_fallbacks, precopy_errors, residue_pieces, first_dirty_pieces;
-	uint64_t final_guard_skipped, injections;
+	uint64_t final_guard_skipped, injections, injected_stale;
 	uint64_t copies_parallel, copies_alone;
 	int injected;
 	uint32_t injected_page;

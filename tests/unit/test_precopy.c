@@ -178,6 +178,8 @@ static void test_injections(void)
 	v.cfg.inject = INJECT_SKIP_FINAL_HARVEST;
 	OK(migrate(&same) == MIG_DONE && !same && ld(&v.m.st.injections) == 1,
 	   "skip-final-harvest: the last dirty pieces are missing from the new frame");
+	OK(ld(&v.m.st.injected_stale) >= 1 && ld(&v.m.st.injected_stale) <= 16,
+	   "... and counted: %u pieces left stale", (unsigned)ld(&v.m.st.injected_stale));
 	env_destroy();
 
 	if (env_init(STRATEGY_PRECOPY, 2))

@@ -194,7 +194,8 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 				: 0.0,
 			(unsigned long long)s->precopy_fallbacks, (unsigned long long)s->precopy_errors);
 		if (s->injections)
-			fprintf(f, "; INJECTED into %llu precopies", (unsigned long long)s->injections);
+			fprintf(f, "; INJECTED into %llu precopies (%llu pieces left stale)",
+				(unsigned long long)s->injections, (unsigned long long)s->injected_stale);
 		fprintf(f, "\n");
 	}
 	if (s->guard)
@@ -467,6 +468,7 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_kv_u64(w, "precopy_first_dirty_pieces", s->first_dirty_pieces);
 	json_kv_u64(w, "precopy_residue_pieces", s->residue_pieces);
 	json_kv_u64(w, "precopy_injections", s->injections);
+	json_kv_u64(w, "precopy_injected_stale_pieces", s->injected_stale);
 	json_kv_u64(w, "final_guard_skipped", s->final_guard_skipped);
 	json_kv_u64(w, "batch_pages", s->batch_pages);
 	json_kv_bool(w, "fault_injected", s->injected);

@@ -321,7 +321,6 @@ static void copy_frame(struct migrator *m, struct mig_item *it)
 
 		env.page = it->pg->index;
 		precopy_finish(&env, it->old, it->new, &it->pc, skip);
-		atomic_fetch_add(&m->st.injected_stale, it->pc.left_stale);
 		atomic_fetch_add(&m->st.bytes_copied, it->pc.bytes);
 	} else {
 		if (!inject_copy(m, it->pg, it->new, it->old, it->nr))
@@ -349,6 +348,8 @@ static void account_strategy(struct migrator *m, struct mig_item *it)
 		atomic_fetch_add(&m->st.residue_pieces, it->pc.residue);
 	else
 		atomic_fetch_add(&m->st.precopy_fallbacks, 1);
+	if (it->pc.left_stale)
+		atomic_fetch_add(&m->st.injected_stale, it->pc.left_stale);
 	strategy_saw_precopy(it->pg, it->pc.first_dirty, !it->pc.converged);
 }
 

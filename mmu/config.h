@@ -28,11 +28,21 @@ enum mig_strategy {
 	STRATEGY_AUTO,          /* per page: precopy for sparse writers, unmap-copy for dense */
 };
 
+/* Who moves guest memory (docs/design.md "Kernel migrators"): numig's own
+ * engine, or the host kernel, which numig then only drives or watches. */
+enum mig_migrator {
+	MIGRATOR_NUMIG,          /* numig's engine: copy to another frame, switch the guest's leaf */
+	MIGRATOR_MOVE_PAGES,     /* move_pages(2) of the host frame behind a page; tables unchanged */
+	MIGRATOR_NUMA_BALANCING, /* the kernel's automatic NUMA balancing, allowed on the guest regions */
+	MIGRATOR_WATCH,          /* nothing: numig reports what others moved (migratepages, numad, ...) */
+};
+
 struct mmu_config {
 	int nr_nodes;                  /* guest NUMA nodes */
 	int hugetlb;                   /* hugetlb frames instead of THP */
 	int guard;                     /* lazy-flush guard; 0 only with --no-guard (UNSAFE) */
 	enum mig_strategy strategy;    /* --strategy */
+	enum mig_migrator migrator;    /* --migrator */
 	uint32_t precopy_rounds;       /* most recopy rounds before the final guarded one */
 	uint32_t precopy_residue;      /* 4 KiB pieces left dirty that end the rounds early */
 	uint32_t copy_threads;         /* threads per 2 MiB copy (1: the migrating thread alone) */
@@ -50,6 +60,11 @@ struct mmu_config {
 /* Are pages migrating in this run: by the scanner's hinting faults, the
  * migration thread, or hinting faults between nodes? */
 bool mmu_migrates(const struct mmu_config *c);
+
+/* Does the host kernel, not numig's engine, move pages in this run? */
+bool mmu_kernel_migrator(const struct mmu_config *c);
+/* "numig", "move-pages", "numa-balancing" or "watch". */
+const char *mmu_migrator_name(enum mig_migrator m);
 
 /* The migration strategy's name, for reports: "unmap-copy" (the engine,
  * with or without the guard) or "stop-the-world". */

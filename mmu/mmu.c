@@ -26,6 +26,18 @@ static int initial_node(uint32_t page, uint32_t pages, int nodes, const struct p
 	return nodes - 1;
 }
 
+bool mmu_kernel_migrator(const struct mmu_config *c)
+{
+	return c->migrator != MIGRATOR_NUMIG;
+}
+
+const char *mmu_migrator_name(enum mig_migrator m)
+{
+	static const char *const names[] = { "numig", "move-pages", "numa-balancing", "watch" };
+
+	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
+}
+
 bool mmu_migrates(const struct mmu_config *c)
 {
 	return c->scan_period_ns || c->migrate.rate_per_s > 0 || (c->hint_migrate && c->nr_nodes > 1);
@@ -85,6 +97,15 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 			 cfg->scan_period_ns, cfg->scan_size, cfg->lazy_delay_ns))
 		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the scanner");
 	m->have_scan = 1;
+	if (cfg->migrator == MIGRATOR_MOVE_PAGES) {
+		if (kmig_init(&m->kmig, &m->ws, &m->pool, cfg))
+			return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the kernel migrator's statistics");
+		m->have_kmig = 1;
+		m->sched.kmig = &m->kmig;
+	}
+	if (timeline_init(&m->tl, &m->pool, m->pool.host_nodes))
+		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the placement timeline");
+	m->have_tl = 1;
 	m->sched.mig = &m->mig;
 	m->sched.ws = &m->ws;
 	m->sched.marked = cfg->scan_period_ns ? &m->marked : NULL;
@@ -102,6 +123,10 @@ void mmu_destroy(struct mmu *m)
 	if (m->have_queue)
 		page_queue_free(&m->marked);
 	lat_rec_free(&m->faults.stall);
+	if (m->have_kmig)
+		kmig_destroy(&m->kmig);
+	if (m->have_tl)
+		timeline_destroy(&m->tl);
 	if (m->have_mig)
 		migrator_destroy(&m->mig);
 	if (m->have_tlb)
@@ -137,20 +162,34 @@ void mmu_measure_placement_after(struct mmu *m)
 	measure_placement(m, m->placed_after);
 }
 
+void mmu_timeline_look(struct mmu *m, double t_s)
+{
+	if (m->have_tl)
+		(void)timeline_look(&m->tl, t_s); /* out of memory: the moves are still counted */
+}
+
 int mmu_start(struct mmu *m, struct nerr *e)
 {
-	int populate = m->ws.nr_pages && mmu_migrates(&m->cfg);
+	int kernel = mmu_kernel_migrator(&m->cfg);
+	/* The kernel moves only what is present, and numig's engine needs
+	 * populated spare frames; the kernel needs none. */
+	int populate = m->ws.nr_pages && mmu_migrates(&m->cfg) && !kernel;
 
-	if (populate) {
+	if (populate || (kernel && m->ws.nr_pages)) {
 		/* Measurement runs: the guest's first touch of a page would
 		 * otherwise populate it (~4.5 ms on a nested host) while pages
 		 * migrate, and show up in the tails. */
 		ws_populate(&m->ws);
-		pool_refill(&m->pool, UINT32_MAX);
+		if (populate)
+			pool_refill(&m->pool, UINT32_MAX);
 	}
 	/* Only memory that is really populated can be placed: measure now,
 	 * before the keeper thread changes what is populated. */
 	measure_placement(m, m->placed_before);
+	mmu_timeline_look(m, 0);
+	if (m->cfg.migrator == MIGRATOR_NUMA_BALANCING &&
+	    pool_allow_balancing(&m->pool, &m->balancing_fallback, e))
+		return -1;
 	if (populate) {
 		if (worker_start(&m->keeper, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");

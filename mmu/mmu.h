@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kmigrate.h"
 #include "migrate.h"
 #include "policy.h"
 #include "pool.h"
@@ -14,6 +15,7 @@
 #include "scan.h"
 #include "schedule.h"
 #include "stats.h"
+#include "timeline.h"
 #include "tlb.h"
 #include "worker.h"
 #include "ws.h"
@@ -46,9 +48,12 @@ struct mmu {
 	struct page_queue marked;
 	struct scanner scan;
 	struct mig_schedule sched;
+	struct kmigrator kmig;        /* --migrator move-pages */
+	struct timeline tl;           /* placement over time, every migrator */
 	struct fault_stats faults;
 	struct worker keeper;         /* keeps populated free frames ready */
-	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan;
+	int have_pool, have_ws, have_tlb, have_mig, have_queue, have_scan, have_kmig, have_tl;
+	int balancing_fallback;       /* numa-balancing: the kernel lacks MPOL_F_NUMA_BALANCING */
 	struct placement placed_before[POOL_MAX_NODES]; /* measured by mmu_start */
 	struct placement placed_after[POOL_MAX_NODES];  /* mmu_measure_placement_after() */
 };
@@ -66,6 +71,8 @@ int mmu_start(struct mmu *m, struct nerr *e);
 void mmu_stop(struct mmu *m);
 /* Measures the "after" placement; call it once the vCPUs have ended. */
 void mmu_measure_placement_after(struct mmu *m);
+/* One look for the placement timeline, t_s seconds into the run. */
+void mmu_timeline_look(struct mmu *m, double t_s);
 
 enum fault_outcome { FAULT_RESOLVED, FAULT_NOT_OURS, FAULT_ERROR };
 

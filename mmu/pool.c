@@ -87,6 +87,40 @@ static int bind_region(struct pool *p, struct node_pool *np, struct nerr *e)
 	return 0;
 }
 
+#ifndef MPOL_F_NUMA_BALANCING
+#define MPOL_F_NUMA_BALANCING (1 << 13) /* Linux 5.12; older headers lack it */
+#endif
+
+int pool_allow_balancing(struct pool *p, int *fallback, struct nerr *e)
+{
+	unsigned long mask[POOL_MAX_NODES / (8 * sizeof(unsigned long)) + 1] = { 0 };
+
+	*fallback = 0;
+	if (!p->numa_ok)
+		return 0;
+	for (int h = 0; h < p->host_nodes && h < POOL_MAX_NODES; h++)
+		if (numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)h))
+			mask[h / (8 * sizeof(unsigned long))] |= 1ul << (h % (8 * sizeof(unsigned long)));
+	for (int g = 0; g < p->nr_nodes; g++) {
+		struct node_pool *np = &p->node[g];
+
+		/* No MPOL_MF_MOVE: what is there stays; only the kernel's NUMA
+		 * balancing may now move it, among every host node. */
+		if (!*fallback && !mbind(np->hva, np->bytes, MPOL_BIND | MPOL_F_NUMA_BALANCING, mask, POOL_MAX_NODES + 1, 0))
+			continue;
+		if (!*fallback && errno != EINVAL)
+			return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d, bind | numa-balancing) failed: %s",
+					np->guest_node, strerror(errno));
+		/* Before Linux 5.12 a bound region is never balanced: the
+		 * default policy is, wherever the kernel likes. */
+		*fallback = 1;
+		if (mbind(np->hva, np->bytes, MPOL_DEFAULT, NULL, 0, 0))
+			return nerr_set(e, NUMIG_EXIT_ENV, "mbind(guest node %d, default) failed: %s", np->guest_node,
+					strerror(errno));
+	}
+	return 0;
+}
+
 int pool_create_nodes(struct pool *p, int nr_nodes, const struct pool_node_spec *spec, int hugetlb, struct nerr *e)
 {
 	uint64_t gpa = POOL_GPA_BASE;

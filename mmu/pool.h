@@ -119,6 +119,12 @@ int pool_create_nodes(struct pool *p, int nr_nodes, const struct pool_node_spec 
  * (NULL: node 0). */
 int pool_create(struct pool *p, int nr_nodes, uint64_t bytes_per_node, const int *host_node_of, int hugetlb,
 		struct nerr *e);
+/* --migrator numa-balancing, once the guest's memory is populated where it
+ * was asked to be: every region becomes MPOL_BIND | MPOL_F_NUMA_BALANCING
+ * over all host nodes, so the kernel's automatic NUMA balancing may move it
+ * (Linux 5.12+). Older kernels refuse the flag (EINVAL): the regions then
+ * get the default policy, which balancing also moves, and *fallback says so. */
+int pool_allow_balancing(struct pool *p, int *fallback, struct nerr *e);
 /* "bind", "preferred" or "interleave". */
 const char *pool_policy_name(enum pool_policy policy);
 void pool_destroy(struct pool *p);

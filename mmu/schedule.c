@@ -14,6 +14,20 @@ uint32_t schedule_batch_pages(const struct mig_schedule *s)
 	return b < 1 ? 1 : b > MIG_BATCH_MAX ? MIG_BATCH_MAX : b;
 }
 
+/* The guest node the pattern starts from: the page's frame's node, or with
+ * the kernel as migrator the guest node whose host node holds the frame. */
+static int current_node(struct mig_schedule *s, struct ws_page *pg)
+{
+	int cur;
+
+	if (s->kmig)
+		return kmig_current_node(s->kmig, pg);
+	pthread_mutex_lock(&pg->lock);
+	cur = pg->frame->node;
+	pthread_mutex_unlock(&pg->lock);
+	return cur;
+}
+
 enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 {
 	struct ws_page *pg;
@@ -30,11 +44,11 @@ enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 		idx = (uint32_t)(policy_rand(rng) % s->ws->nr_pages);
 	}
 	pg = &s->ws->pages[idx];
-	pthread_mutex_lock(&pg->lock);
-	cur = pg->frame->node;
-	pthread_mutex_unlock(&pg->lock);
+	cur = current_node(s, pg);
 	target = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur, s->cfg->nr_nodes, rng);
 	atomic_fetch_add(&s->attempted, 1);
+	if (s->kmig)
+		return kmig_move(s->kmig, &pg, &target, 1) ? MIG_DONE : MIG_ERROR;
 	return migrate_huge_page(s->mig, pg, target, why);
 }
 
@@ -66,15 +80,12 @@ size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
 		if (j == n)
 			pages[n++] = pg;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		int cur;
-
-		pthread_mutex_lock(&pages[i]->lock);
-		cur = pages[i]->frame->node;
-		pthread_mutex_unlock(&pages[i]->lock);
-		targets[i] = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur, s->cfg->nr_nodes, rng);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		targets[i] = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node,
+						    current_node(s, pages[i]), s->cfg->nr_nodes, rng);
 	atomic_fetch_add(&s->attempted, n);
+	if (s->kmig)
+		return kmig_move(s->kmig, pages, targets, n);
 	return migrate_huge_pages(s->mig, pages, targets, n, why, NULL);
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kmigrate.h"
 #include "migrate.h"
 #include "policy.h"
 #include "scan.h"
@@ -15,6 +16,7 @@
 
 struct mig_schedule {
 	struct migrator *mig;
+	struct kmigrator *kmig;      /* --migrator move-pages: the kernel moves pages instead; else NULL */
 	struct ws *ws;
 	struct page_queue *marked;   /* scanner-marked pages go first; may be NULL */
 	const struct mmu_config *cfg; /* migrate (rate, pattern, to_node), migrate_batch, nr_nodes, seed */

@@ -9,7 +9,7 @@
 
 uint64_t mmu_migrations_done(struct mmu *m)
 {
-	return LD(m->mig.st.done);
+	return LD(m->mig.st.done) + (m->have_kmig ? LD(m->kmig.st.moved) : 0);
 }
 
 void mmu_snapshot(struct mmu *m, struct mmu_snapshot *s)

@@ -24,6 +24,7 @@ enum {
 	OPT_WRITE_PCT, OPT_PLOT, OPT_SAMPLE, OPT_UNSAFE_HOST, OPT_STW, OPT_BATCH, OPT_FAIL, OPT_HELP, OPT_VERSION,
 	OPT_NUMATUNE, OPT_PIN, OPT_DOMAIN_XML, OPT_PARAM, OPT_TAP,
 	OPT_STRATEGY, OPT_COPY_THREADS, OPT_PRECOPY_ROUNDS, OPT_PRECOPY_RESIDUE, OPT_WRITE_SET, OPT_MIGRATIONS,
+	OPT_MIGRATOR,
 };
 
 static const struct option options[] = {
@@ -50,6 +51,7 @@ static const struct option options[] = {
 	{ "scan-size", required_argument, NULL, OPT_SCAN_SIZE },
 	{ "lazy-flush-delay", required_argument, NULL, OPT_LAZY },
 	{ "migrate", required_argument, NULL, OPT_MIGRATE },
+	{ "migrator", required_argument, NULL, OPT_MIGRATOR },
 	{ "inject", required_argument, NULL, OPT_INJECT },
 	{ "inject-after", required_argument, NULL, OPT_INJECT_AFTER },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -105,6 +107,12 @@ void cli_usage(FILE *f)
 		"  --kvm-device PATH       KVM device [/dev/kvm]\n"
 		"migration\n"
 		"  --migrate SPEC          migration thread: rate=N/s,pattern=pingpong|random|to:NODE\n"
+		"  --migrator M            who moves guest memory [numig]: numig (its own engine), move-pages\n"
+		"                          (the kernel moves the host frame behind each page at --migrate's\n"
+		"                          rate and pattern: move_pages(2)), numa-balancing (the kernel's\n"
+		"                          automatic NUMA balancing; needs kernel.numa_balancing=1) or watch\n"
+		"                          (nothing; reports what others moved, e.g. migratepages); the kernel\n"
+		"                          migrators need two host NUMA nodes\n"
 		"  --scan-period TIME      NUMA-hinting scanner period; 0 disables it [0]\n"
 		"  --scan-size N           pages the scanner marks per window [16]\n"
 		"  --lazy-flush-delay TIME hold the scanner's batched flush back this long (widens the race) [0]\n"
@@ -338,6 +346,14 @@ static int parse_option(int opt, const char *arg, struct run_config *c, enum cli
 		return 0;
 	case OPT_MIGRATE:
 		return need(parse_migrate_spec(arg, &c->mmu.migrate, err, sizeof(err)), e, "--migrate", err);
+	case OPT_MIGRATOR:
+		for (int i = 0; i <= MIGRATOR_WATCH; i++)
+			if (!strcmp(arg, mmu_migrator_name((enum mig_migrator)i))) {
+				c->mmu.migrator = (enum mig_migrator)i;
+				return 0;
+			}
+		return nerr_set(e, NUMIG_EXIT_USAGE, "--migrator: unknown migrator '%.32s' (numig, move-pages, "
+				"numa-balancing, watch)", arg);
 	case OPT_INJECT:
 		if (!strcmp(arg, "corrupt-copy"))
 			c->mmu.inject = INJECT_CORRUPT_COPY;
@@ -433,6 +449,44 @@ uint64_t cli_default_timeout_ns(uint64_t duration_ns)
 	return __builtin_add_overflow(duration_ns, room, &t) ? UINT64_MAX : t;
 }
 
+/* With the kernel as migrator numig's engine does not run: its own options
+ * would be silently ignored, so they are refused. */
+static int check_migrator(const struct run_config *c, struct nerr *e)
+{
+	const struct mmu_config *m = &c->mmu;
+	const char *name = mmu_migrator_name(m->migrator), *bad = NULL;
+
+	if (m->migrator == MIGRATOR_NUMIG)
+		return 0;
+	if (m->strategy != STRATEGY_UNMAP_COPY)
+		bad = "--strategy";
+	else if (m->inject != INJECT_NONE)
+		bad = "--inject";
+	else if (m->copy_threads != 1)
+		bad = "--copy-threads";
+	else if (!m->guard)
+		bad = "--no-guard";
+	else if (m->scan_period_ns)
+		bad = "--scan-period";
+	if (bad)
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"%s is an option of numig's own migrator; with --migrator %s the kernel moves the pages "
+				"(drop %s, or use --migrator numig)", bad, name, bad);
+	if (m->migrator == MIGRATOR_MOVE_PAGES && m->migrate.rate_per_s <= 0)
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"--migrator move-pages moves pages at --migrate's rate and pattern: give --migrate "
+				"rate=N/s[,pattern=...]");
+	if (m->migrator != MIGRATOR_MOVE_PAGES && m->migrate.rate_per_s > 0)
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"--migrate drives numig's migration thread, but with --migrator %s %s (drop --migrate)", name,
+				m->migrator == MIGRATOR_WATCH ? "numig moves nothing" : "the kernel decides what moves");
+	if (m->migrator != MIGRATOR_MOVE_PAGES && c->stop_migrations)
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"--migrations counts the moves numig makes or asks for; with --migrator %s it makes none "
+				"(use --duration)", name);
+	return 0;
+}
+
 static int check_config(struct run_config *c, struct nerr *e)
 {
 	uint64_t per_node;
@@ -461,6 +515,8 @@ static int check_config(struct run_config *c, struct nerr *e)
 	    !mmu_dirty_logging(&c->mmu))
 		return nerr_set(e, NUMIG_EXIT_USAGE, "--inject %s breaks precopy: use --strategy precopy or auto",
 				c->mmu.inject == INJECT_SKIP_FINAL_HARVEST ? "skip-final-harvest" : "no-final-guard");
+	if (check_migrator(c, e))
+		return -1;
 	if (c->timeout_ns == 0)
 		c->timeout_ns = cli_default_timeout_ns(c->duration_ns);
 	if (c->tap && c->json)

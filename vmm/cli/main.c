@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 		if (diag)
 			fclose(diag);
 		rc = fail(tap, name, e.code ? e.code : NUMIG_EXIT_INTERNAL, e.msg);
-		if (absent)
+		if (absent || m.suggest_emulated_host)
 			suggest_emulated_host(argc, argv, cfg.mmu.guard);
 		return rc;
 	}

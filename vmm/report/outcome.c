@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "account.h"
 #include "vmm/vm/guest_input.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -114,6 +115,12 @@ void outcome_decide(struct machine *m, struct run_outcome *o)
 				 (unsigned long long)m->vcpus[i].exit_code, (unsigned long long)m->vcpus[i].exit_code);
 			return;
 		}
+	}
+	/* Errors of single pages are counted and reported; a kernel that
+	 * moved nothing at all is the environment's failure. */
+	if (account_nothing_moved(m, o->message, sizeof(o->message))) {
+		o->exit_code = NUMIG_EXIT_ENV;
+		return;
 	}
 	if (o->inconclusive[0]) {
 		o->exit_code = NUMIG_EXIT_INCONCLUSIVE;

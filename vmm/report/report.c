@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "json.h"
 #include "mmu/snapshot.h"
 #include "vmm/vm/place.h"
@@ -228,6 +229,11 @@ static void human_migration(FILE *f, struct machine *m, const struct mmu_snapsho
 		fprintf(f, "  %-20s %10llu %10.1f %10.1f %10.1f %10.1f\n", ph[i].label, (unsigned long long)sum.count,
 			us(sum.p50), us(sum.p90), us(sum.p99), us(sum.max));
 	}
+}
+
+/* Every run, whoever moved memory (or nobody): where it is at the end. */
+static void human_placement_after(FILE *f, struct machine *m, const struct mmu_snapshot *s)
+{
 	for (int g = 0; g < s->nr_nodes; g++) {
 		struct mmu_node_figures nf;
 
@@ -311,9 +317,13 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	human_header(f, m, &s);
 	fprintf(f, "run: %.3f s (create %.1f ms)\n", run_seconds(m),
 		(double)(m->t_start_ns - m->t_create_ns) / 1e6);
-	/* Hinting-only runs that moved nothing have nothing to show. */
-	if (s.ws_pages && mmu_migrates(c) && (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
+	/* Hinting-only runs that moved nothing have nothing to show; with the
+	 * kernel as migrator, numig's engine moved nothing. */
+	if (!mmu_kernel_migrator(c) && s.ws_pages && mmu_migrates(c) &&
+	    (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
 		human_migration(f, m, &s);
+	account_human(f, m);
+	human_placement_after(f, m, &s);
 	human_memory(f, m, &s);
 	human_integrity(f, o, m, &s);
 	if (m->cfg.fail.point != FP_NONE)
@@ -665,6 +675,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_nodes(&w, m, &s);
 	json_vcpus(&w, m);
 	json_migration(&w, m, &s);
+	account_json(&w, m);
 	json_integrity(&w, o, &m->checks);
 	json_pages(&w, m, &s);
 	json_series(&w, m);

@@ -102,7 +102,9 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 				"4 KiB shadow entries that survive numig's page-table switches, so precopy loses writes "
 				"(docs/design.md \"Precopy\"). It needs EPT/NPT",
 				mig_strategy_name(m->cfg.mmu.strategy), h->mmu_mode);
-	if (!mmu_migrates(&m->cfg.mmu) || m->cfg.mmu.hugetlb || m->cfg.allow_unsafe_host)
+	/* The kernel migrators change host page tables, not numig's PDEs. */
+	if (!mmu_migrates(&m->cfg.mmu) || mmu_kernel_migrator(&m->cfg.mmu) || m->cfg.mmu.hugetlb ||
+	    m->cfg.allow_unsafe_host)
 		return 0;
 	if (h->shadow_paging == 1 && h->shadow_fixes != 1)
 		return nerr_set(e, NUMIG_EXIT_ENV,
@@ -111,6 +113,47 @@ static int check_host_safety(struct machine *m, struct nerr *e)
 				"6.6.144, 6.1.177). Use --hugetlb, or --allow-unsafe-host if your kernel has them backported",
 				h->mmu_mode, h->kernel, h->version.major, h->version.minor, h->version.patch,
 				h->version.source, h->shadow_fixes == 0 ? "predates" : "cannot be shown to have");
+	return 0;
+}
+
+/* The kernel migrators move memory between host nodes: a host with one has
+ * nothing to move it to (the emulated host has two: main.c says how). */
+static int check_kernel_migrator(struct machine *m, const struct pool_node_spec *spec, struct nerr *e)
+{
+	enum mig_migrator mg = m->cfg.mmu.migrator;
+	const char *name = mmu_migrator_name(mg);
+	uint64_t hosts = 0;
+	FILE *f;
+	int v = -1;
+
+	if (mg != MIGRATOR_MOVE_PAGES && mg != MIGRATOR_NUMA_BALANCING)
+		return 0;
+	if (m->host.nodes < 2) {
+		m->suggest_emulated_host = 1;
+		return nerr_set(e, NUMIG_EXIT_ENV,
+				"--migrator %s moves guest memory between host NUMA nodes, and this host has %d", name,
+				m->host.nodes);
+	}
+	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
+		hosts |= spec[g].host_mask & -spec[g].host_mask; /* the lowest: where the guest node starts */
+	if (mg == MIGRATOR_MOVE_PAGES && !(hosts & (hosts - 1)))
+		return nerr_set(e, NUMIG_EXIT_USAGE,
+				"--migrator move-pages moves pages between the host nodes of the guest nodes, and they all "
+				"start on one host node: give --nodes 2 or more, on different host nodes (--host-nodes)");
+	if (mg != MIGRATOR_NUMA_BALANCING)
+		return 0;
+	f = fopen("/proc/sys/kernel/numa_balancing", "r");
+	if (!f)
+		return nerr_set(e, NUMIG_EXIT_ENV,
+				"--migrator numa-balancing: this kernel has no automatic NUMA balancing "
+				"(no /proc/sys/kernel/numa_balancing: CONFIG_NUMA_BALANCING)");
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v < 0 || !(v & 1))
+		return nerr_set(e, NUMIG_EXIT_ENV,
+				"--migrator numa-balancing: kernel.numa_balancing is %d, so the kernel balances nothing "
+				"(numig does not change it behind your back: sysctl kernel.numa_balancing=1)", v);
 	return 0;
 }
 
@@ -184,7 +227,7 @@ int machine_create(struct machine *m, const struct run_config *cfg, struct nerr 
 	m->t_create_ns = now_ns();
 	host_info_probe(&m->host);
 	memset(&layout, 0, sizeof(layout));
-	if (check_host_safety(m, e) || place_nodes(m, layout.node, e))
+	if (check_host_safety(m, e) || place_nodes(m, layout.node, e) || check_kernel_migrator(m, layout.node, e))
 		return -1;
 	/* Scratch holds the integrity guest's record of every slot. */
 	m->scratch_bytes = round_up(ws_pages * NUMIG_SUBPAGES * slots * NUMIG_SLOT_BYTES * (uint64_t)cfg->nr_vcpus,

@@ -46,6 +46,7 @@ struct machine {
 	struct vcpu vcpus[NUMIG_MAX_VCPUS];
 	int node_mode[POOL_MAX_NODES];  /* libvirt numatune mode each guest node was placed with */
 	char placement_note[256];
+	int suggest_emulated_host;   /* the run needs what only the emulated host has (two NUMA nodes) */
 	uint32_t pages_before[POOL_MAX_NODES];
 
 	pthread_mutex_t lock;

@@ -125,6 +125,7 @@ static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint6
 	s->ops_per_s = ops >= *last_ops ? (double)(ops - *last_ops) / dt : 0;
 	s->migrations_per_s = (double)(mig - *last_mig) / dt;
 	s->guard_flushes_per_s = (double)(guard - *last_guard) / dt;
+	mmu_timeline_look(&m->mmu, s->t_s);
 	*last_t = now;
 	*last_ops = ops;
 	*last_mig = mig;
@@ -224,9 +225,12 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 	mmu_stop(&m->mmu);
 	m->t_end_ns = now_ns();
 	mmu_measure_placement_after(&m->mmu);
-	/* A last partial interval only if it is long enough to mean something. */
+	/* A last partial interval only if it is long enough to mean something;
+	 * the placement timeline always gets its last look. */
 	if (m->cfg.sample_ns && m->t_end_ns > last_t + m->cfg.sample_ns / 2)
 		take_sample(m, m->t_end_ns, &last_t, &last_ops, &last_mig, &last_guard);
+	else
+		mmu_timeline_look(&m->mmu, (double)(m->t_end_ns - m->t_start_ns) / 1e9);
 	return 0;
 }
 

@@ -1,0 +1,162 @@
+/* The kernel as migrator (kmigrate.h). */
+#define _GNU_SOURCE
+#include "kmigrate.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <string.h>
+
+#include "migrate.h" /* MIG_BATCH_MAX */
+
+static const char *const errno_names[KMIG_NR_ERRNOS] = {
+	[KMIG_EBUSY] = "EBUSY", [KMIG_ENOMEM] = "ENOMEM", [KMIG_EACCES] = "EACCES", [KMIG_EFAULT] = "EFAULT",
+	[KMIG_ENOENT] = "ENOENT", [KMIG_EIO] = "EIO", [KMIG_EINVAL] = "EINVAL", [KMIG_EOTHER] = "other",
+};
+
+const char *kmig_errno_name(enum kmig_errno i)
+{
+	return i < KMIG_NR_ERRNOS ? errno_names[i] : "other";
+}
+
+enum kmig_errno kmig_errno_index(int err)
+{
+	switch (err) {
+	case EBUSY: return KMIG_EBUSY;
+	case ENOMEM: return KMIG_ENOMEM;
+	case EACCES: return KMIG_EACCES;
+	case EFAULT: return KMIG_EFAULT;
+	case ENOENT: return KMIG_ENOENT;
+	case EIO: return KMIG_EIO;
+	case EINVAL: return KMIG_EINVAL;
+	default: return KMIG_EOTHER;
+	}
+}
+
+long kmig_move_pages(unsigned long count, void **pages, const int *nodes, int *status, int flags)
+{
+	return numa_move_pages(0, count, pages, nodes, status, flags);
+}
+
+int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool, const struct mmu_config *cfg)
+{
+	memset(k, 0, sizeof(*k));
+	k->ws = ws;
+	k->pool = pool;
+	k->cfg = cfg;
+	k->move = kmig_move_pages;
+	if (lat_rec_init(&k->st.call, 1 << 16) || lat_rec_init(&k->st.per_page, 1 << 16))
+		return -1;
+	return 0;
+}
+
+void kmig_destroy(struct kmigrator *k)
+{
+	lat_rec_free(&k->st.call);
+	lat_rec_free(&k->st.per_page);
+}
+
+/* Guest node whose host node is h: the page's own first, so that guest
+ * nodes sharing a host node do not move pages among themselves. */
+static int guest_node_of_host(const struct kmigrator *k, int h, int own)
+{
+	if (k->pool->node[own].host_node == h)
+		return own;
+	for (int g = 0; g < k->pool->nr_nodes; g++)
+		if (k->pool->node[g].host_node == h)
+			return g;
+	return own;
+}
+
+int kmig_current_node(struct kmigrator *k, struct ws_page *pg)
+{
+	void *addr = pg->frame->hva;
+	int status = -ENOENT;
+
+	if (k->move(1, &addr, NULL, &status, 0) || status < 0)
+		return pg->frame->node;
+	return guest_node_of_host(k, status, pg->frame->node);
+}
+
+static void count_failure(struct kmigrator *k, int err)
+{
+	atomic_fetch_add(&k->st.failed, 1);
+	atomic_fetch_add(&k->st.by_errno[kmig_errno_index(err)], 1);
+}
+
+size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets, size_t n)
+{
+	void *addr[MIG_BATCH_MAX], *ask[MIG_BATCH_MAX];
+	int where[MIG_BATCH_MAX], to[MIG_BATCH_MAX], status[MIG_BATCH_MAX], after[MIG_BATCH_MAX];
+	int huge_before[MIG_BATCH_MAX];
+	struct frame *fr[MIG_BATCH_MAX];
+	size_t nask = 0, moved = 0;
+	uint64_t t0, dt;
+	long rc;
+
+	if (n > MIG_BATCH_MAX)
+		n = MIG_BATCH_MAX;
+	atomic_fetch_add(&k->st.asked, n);
+	for (size_t i = 0; i < n; i++) {
+		addr[i] = pages[i]->frame->hva;
+		where[i] = -ENOENT;
+	}
+	/* Where each frame is now: a page already on its target is not asked
+	 * for, so the call's time is that of real moves. */
+	if (k->move(n, addr, NULL, where, 0))
+		for (size_t i = 0; i < n; i++)
+			where[i] = -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		int h = k->pool->node[targets[i]].host_node;
+
+		if (where[i] == h) {
+			atomic_fetch_add(&k->st.already, 1);
+			continue;
+		}
+		fr[nask] = pages[i]->frame;
+		huge_before[nask] = frame_huge_state(k->pool, fr[nask]) == FRAME_HUGE;
+		ask[nask] = addr[i];
+		to[nask] = h;
+		status[nask] = -EINPROGRESS;
+		nask++;
+	}
+	if (!nask)
+		return 0;
+	t0 = now_ns();
+	rc = k->move(nask, ask, to, status, MPOL_MF_MOVE);
+	dt = now_ns() - t0;
+	atomic_fetch_add(&k->st.calls, 1);
+	lat_rec_add(&k->st.call, dt);
+	for (size_t i = 0; i < nask; i++)
+		lat_rec_add(&k->st.per_page, dt / nask);
+	if (rc < 0) {
+		int err = errno;
+
+		atomic_fetch_add(&k->st.call_failed, 1);
+		for (size_t i = 0; i < nask; i++)
+			count_failure(k, err);
+		return 0;
+	}
+	/* The status array says where the kernel meant each page to go; where
+	 * it really is, a second query says (outside the timed call). */
+	if (k->move(nask, ask, NULL, after, 0))
+		for (size_t i = 0; i < nask; i++)
+			after[i] = status[i];
+	for (size_t i = 0; i < nask; i++) {
+		if (status[i] < 0 && status[i] != -EINPROGRESS) {
+			count_failure(k, -status[i]);
+			continue;
+		}
+		if (after[i] != to[i]) {
+			/* Reported done (or left unreported), measured elsewhere. */
+			atomic_fetch_add(&k->st.elsewhere, 1);
+			atomic_fetch_add(&k->st.failed, 1);
+			continue;
+		}
+		moved++;
+		atomic_fetch_add(&k->st.moved, 1);
+		if (huge_before[i] && frame_huge_state(k->pool, fr[i]) == FRAME_NOT_HUGE)
+			atomic_fetch_add(&k->st.split, 1);
+	}
+	return moved;
+}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "migrate.h" /* MIG_BATCH_MAX */
@@ -45,15 +46,37 @@ int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool, const struc
 	k->pool = pool;
 	k->cfg = cfg;
 	k->move = kmig_move_pages;
-	if (lat_rec_init(&k->st.call, 1 << 16) || lat_rec_init(&k->st.per_page, 1 << 16))
+	k->expect = malloc((ws->nr_pages ? ws->nr_pages : 1) * sizeof(*k->expect));
+	if (!k->expect || lat_rec_init(&k->st.call, 1 << 16) || lat_rec_init(&k->st.per_page, 1 << 16))
 		return -1;
+	for (uint32_t i = 0; i < ws->nr_pages; i++)
+		k->expect[i] = -1;
 	return 0;
+}
+
+void kmig_check_placement(struct kmigrator *k, struct kmig_check *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < k->ws->nr_pages; i++) {
+		void *addr = k->ws->pages[i].frame->hva;
+		int status = -ENOENT;
+
+		if (k->expect[i] < 0)
+			continue;
+		out->pages++;
+		if (k->move(1, &addr, NULL, &status, 0) || status < 0)
+			out->absent++;
+		else
+			out->agree += status == k->expect[i];
+	}
 }
 
 void kmig_destroy(struct kmigrator *k)
 {
 	lat_rec_free(&k->st.call);
 	lat_rec_free(&k->st.per_page);
+	free(k->expect);
+	k->expect = NULL;
 }
 
 /* Guest node whose host node is h: the page's own first, so that guest
@@ -89,6 +112,7 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 	void *addr[MIG_BATCH_MAX], *ask[MIG_BATCH_MAX];
 	int where[MIG_BATCH_MAX], to[MIG_BATCH_MAX], status[MIG_BATCH_MAX], after[MIG_BATCH_MAX];
 	int huge_before[MIG_BATCH_MAX];
+	uint32_t idx[MIG_BATCH_MAX];
 	struct frame *fr[MIG_BATCH_MAX];
 	size_t nask = 0, moved = 0;
 	uint64_t t0, dt;
@@ -113,6 +137,7 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 			atomic_fetch_add(&k->st.already, 1);
 			continue;
 		}
+		idx[nask] = pages[i]->index;
 		fr[nask] = pages[i]->frame;
 		huge_before[nask] = frame_huge_state(k->pool, fr[nask]) == FRAME_HUGE;
 		ask[nask] = addr[i];
@@ -154,6 +179,7 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 			continue;
 		}
 		moved++;
+		k->expect[idx[i]] = (int16_t)to[i];
 		atomic_fetch_add(&k->st.moved, 1);
 		if (huge_before[i] && frame_huge_state(k->pool, fr[i]) == FRAME_NOT_HUGE)
 			atomic_fetch_add(&k->st.split, 1);

@@ -47,7 +47,17 @@ struct kmigrator {
 	const struct mmu_config *cfg;
 	kmig_move_fn move;              /* kmig_move_pages unless a test replaces it */
 	struct kmig_stats st;
+	int16_t *expect;                /* per page: host node of its last verified move; -1 none */
 };
+
+/* At the end of a run: do the frames lie where the kernel's last verified
+ * move of each page put them? Pages never moved are not counted. */
+struct kmig_check {
+	uint32_t pages;                 /* moved at least once */
+	uint32_t agree;                 /* measured on the node of their last move */
+	uint32_t absent;                /* nothing behind them any more */
+};
+void kmig_check_placement(struct kmigrator *k, struct kmig_check *out);
 
 /* The default move: numa_move_pages(0, ...). */
 long kmig_move_pages(unsigned long count, void **pages, const int *nodes, int *status, int flags);

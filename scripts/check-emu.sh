@@ -73,6 +73,7 @@ for set in "$@"; do
 		after=""
 		case " $* " in *" gcc "*) after="NUMIG_NUMA_AFTER_INTEGRATION=1 " ;; esac
 		add numa/two-nodes 1500 single "${after}bash tests/numa/suite.sh build"
+		add numa/kernel 1200 single "bash tests/numa/kernel.sh build"
 		[ -n "$after" ] || add numa/race 900 multi "bash tests/numa/race.sh build"
 		;;
 	*) echo "check-emu: unknown set '$set' (gcc, asan, clang, static, numa)" >&2; exit 2 ;;

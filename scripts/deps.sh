@@ -18,6 +18,8 @@ command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)
 command -v gcc >/dev/null || need+=(gcc)
 # SPIN checks the formal model of the guard protocol (make check-model).
 command -v spin >/dev/null || need+=(spin)
+# migratepages(8) moves a live numig between nodes (tests/numa/kernel.sh).
+command -v migratepages >/dev/null || need+=(numactl)
 command -v make >/dev/null || need+=(make)
 command -v ld >/dev/null || need+=(binutils)
 # clang builds numig too; CI checks it (optional for a user).

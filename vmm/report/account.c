@@ -58,6 +58,13 @@ static void human_kmig(FILE *f, const struct kmigrator *k)
 		(unsigned long long)atomic_load(&st->call_failed));
 	if (atomic_load(&st->failed))
 		human_errnos(f, st);
+	{
+		struct kmig_check c;
+
+		kmig_check_placement((struct kmigrator *)k, &c);
+		fprintf(f, "  placement after: %u of %u moved pages measured on the node of their last move (%u absent)\n",
+			c.agree, c.pages, c.absent);
+	}
 	fprintf(f, "  %-20s %10s %10s %10s %10s %10s\n", "phase (us)", "count", "p50", "p90", "p99", "max");
 	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
 		struct lat_summary sum;
@@ -165,6 +172,14 @@ static void json_kmig(struct json_w *w, const struct kmigrator *k)
 	for (int i = 0; i < KMIG_NR_ERRNOS; i++)
 		json_kv_u64(w, kmig_errno_name((enum kmig_errno)i), atomic_load(&st->by_errno[i]));
 	json_obj_end(w);
+	{
+		struct kmig_check c;
+
+		kmig_check_placement((struct kmigrator *)k, &c);
+		json_kv_u64(w, "pages_moved_once_or_more", c.pages);
+		json_kv_u64(w, "placement_agrees", c.agree);
+		json_kv_u64(w, "placement_absent", c.absent);
+	}
 	json_lat(w, "call", &st->call);
 	json_lat(w, "per_page", &st->per_page);
 	json_obj_end(w);

@@ -85,7 +85,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libnumig.a
 	$(CC) $(HOST_CFLAGS) -Itests -o $@ $< $(filter %.o,$^) $(BUILD)/libnumig.a $(LDFLAGS) $(LDLIBS)
 $(BUILD)/tests/test_bench_stats: $(BENCH_OBJ)
 # The mmu tests share one environment (tests/unit/mmu_env.h).
-MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws
+MMU_ENV_TESTS := test_migrate test_inject test_scan test_schedule test_tlb test_ws test_kmigrate
 $(MMU_ENV_TESTS:%=$(BUILD)/tests/%): $(BUILD)/obj/tests/unit/mmu_env.o
 # Model trails replayed on the real code (docs/design.md "Proof").
 $(BUILD)/tests/test_replay: $(BUILD)/obj/tests/unit/replay.o $(BUILD)/obj/tests/unit/mmu_env.o

@@ -88,4 +88,28 @@ check "--host-nodes naming a missing host node is judged before the KVM device" 
 	run --kvm-device /nonexistent/kvm --host-nodes 63
 check "--pin naming no usable CPU is judged before the KVM device" 2 '--pin' -- \
 	run --kvm-device /nonexistent/kvm --pin 4000
+# The kernel as migrator (--migrator, issue 22): options of numig's own
+# engine are refused with it, before the KVM device is opened.
+K="run --kvm-device /nonexistent/kvm --guest integrity --nodes 2"
+check "--migrator unknown" 2 "unknown migrator 'sideways'" -- $K --migrator sideways
+check "--migrator move-pages needs --migrate's rate" 2 'give --migrate rate=N/s' -- $K --migrator move-pages
+check "--migrator watch refuses --migrate" 2 'numig moves nothing \(drop --migrate\)' -- $K --migrator watch --migrate rate=10/s
+check "--migrator numa-balancing refuses --migrate" 2 'the kernel decides what moves' -- $K --migrator numa-balancing --migrate rate=10/s
+check "--migrator move-pages refuses --strategy precopy" 2 '--strategy is an option of numig.s own migrator' -- \
+	$K --migrator move-pages --migrate rate=10/s --strategy precopy
+check "--migrator move-pages refuses --inject" 2 '--inject is an option' -- $K --migrator move-pages --migrate rate=10/s --inject corrupt-copy
+check "--migrator move-pages refuses --no-guard" 2 '--no-guard is an option' -- $K --migrator move-pages --migrate rate=10/s --no-guard
+check "--migrator move-pages refuses --scan-period" 2 '--scan-period is an option' -- $K --migrator move-pages --migrate rate=10/s --scan-period 20ms
+check "--migrator watch refuses --migrations" 2 'with --migrator watch it makes none' -- $K --migrator watch --migrations 10
+host_nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+if [ "$host_nodes" -le 1 ]; then
+	check "--migrator move-pages on a one-node host: exit 3 and the emulated host's line to paste" 3 \
+		'numig-emu run --kvm-device /nonexistent/kvm --guest integrity --nodes 2 --migrator move-pages --migrate rate=10/s$' -- \
+		$K --migrator move-pages --migrate rate=10/s
+	check "--migrator numa-balancing on a one-node host: exit 3" 3 'between host NUMA nodes, and this host has 1' -- \
+		$K --migrator numa-balancing
+else
+	check "--migrator move-pages with every guest node on one host node is a usage error" 2 'all start on one host node' -- \
+		$K --migrator move-pages --migrate rate=10/s --host-nodes 0
+fi
 done_testing

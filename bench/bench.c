@@ -14,6 +14,9 @@
  *   batched-migration      real migrations with --migrate-batch K (K = 1, 8,
  *                          32): guard and end-to-end per page, whole batch
  *   kernel                 move_pages() of a THP between host nodes
+ *   numig-vs-kernel        the same guest, pages and rate moved by numig's
+ *                          engine and by the kernel (--migrator move-pages):
+ *                          per-page cost and what the guest felt, as ratios
  *   strategies             stop-the-world, unmap-copy, precopy, auto on the
  *                          hammer guest with a sparse and a dense write set;
  *                          the cost of dirty logging; parallel copy with
@@ -1165,6 +1168,93 @@ out:
 	munmap(map, 2 * FRAME_SIZE);
 }
 
+/* ---- numig's migrator against the kernel's ------------------------------------ */
+
+/* The same guest, pages, pattern, rate and batch, moved by numig's engine
+ * (unmap-copy, batched) and by the kernel (--migrator move-pages): what one
+ * page costs the migrating thread, and what the guest felt. */
+#define VS_MOVES 200
+#define VS_RATE 200.0
+#define VS_BATCH 8
+
+struct vs_figs {
+	double page_p50, page_p99; /* us per page: numig's total, the kernel's call / pages */
+	double moved;
+};
+
+static int vs_run(enum mig_migrator who, struct vs_figs *out)
+{
+	static struct machine m;
+	struct run_config c;
+	struct lat_summary s;
+	const struct lat_rec *per_page;
+
+	mig_config(&c, 2, VS_RATE, 0);
+	c.mmu.nr_nodes = 2;
+	c.mmu.migrator = who;
+	c.mmu.migrate_batch = VS_BATCH;
+	c.stop_migrations = VS_MOVES;
+	c.duration_ns = 120000 * MS; /* ended by the moves; the time is a bound */
+	c.timeout_ns = 300000 * MS;
+	if (run_guest("hammer", &c, &m))
+		return -1;
+	if (failed_vcpu(&m)) {
+		machine_destroy(&m);
+		return -1;
+	}
+	per_page = who == MIGRATOR_NUMIG ? snap(&m).lat.total : &m.mmu.kmig.st.per_page;
+	memset(&s, 0, sizeof(s));
+	lat_rec_summarize(per_page, &s);
+	out->page_p50 = us_of(s.p50);
+	out->page_p99 = us_of(s.p99);
+	out->moved = (double)mmu_migrations_done(&m.mmu);
+	machine_destroy(&m);
+	if (out->moved <= 0)
+		fprintf(stderr, "bench: %s moved no page\n", mmu_migrator_name(who));
+	return out->moved > 0 ? 0 : -1;
+}
+
+static void bench_vs_kernel(void)
+{
+	double n50[MAX_RUNS], n99[MAX_RUNS], k50[MAX_RUNS], k99[MAX_RUNS], nm[MAX_RUNS], km[MAX_RUNS];
+	double r50[MAX_RUNS], r99[MAX_RUNS];
+	int na, nb, nodes = numa_available() < 0 ? 1 : numa_max_node() + 1;
+	char hv[13];
+
+	printf("numig vs the kernel: hammer guest, 2 vCPUs, 2 guest nodes on 2 host nodes, 32 x 2 MiB, pingpong at "
+	       "%.0f/s in batches of %d, %d moves; numig's engine (unmap-copy) against --migrator move-pages\n",
+	       VS_RATE, VS_BATCH, VS_MOVES);
+	if (two_nodes(&na, &nb)) {
+		printf("  skipped: this host has %d NUMA node%s; the kernel moves memory between nodes, so this needs "
+		       "two (build/numig-emu exec -- build/numig-bench --only numig-vs-kernel runs it in the emulated "
+		       "host, without performance data)\n", nodes, nodes == 1 ? "" : "s");
+		return;
+	}
+	if (!strcmp(host_hypervisor(hv), "TCGTCGTCGTCG"))
+		printf("  note: running under QEMU TCG (software emulation): these figures are not performance data; "
+		       "this run checks that both migrators run and are measured alike\n");
+	for (int i = 0; i < runs; i++) {
+		struct vs_figs fn, fk;
+
+		if (vs_run(MIGRATOR_NUMIG, &fn) || vs_run(MIGRATOR_MOVE_PAGES, &fk)) {
+			fail_section("numig vs the kernel (per-page cost)");
+			return;
+		}
+		n50[i] = fn.page_p50, n99[i] = fn.page_p99, nm[i] = fn.moved;
+		k50[i] = fk.page_p50, k99[i] = fk.page_p99, km[i] = fk.moved;
+		r50[i] = k50[i] / n50[i];
+		r99[i] = k99[i] / n99[i];
+	}
+	print_fig("numig: pages moved", nm, (size_t)runs, "", NULL);
+	print_fig("kernel: pages moved", km, (size_t)runs, "", NULL);
+	print_fig("numig: per page p50 (st.total)", n50, (size_t)runs, "us", NULL);
+	print_fig("kernel: per page p50 (move_pages call / pages)", k50, (size_t)runs, "us", NULL);
+	print_fig("kernel / numig, per page p50 (same run)", r50, (size_t)runs, "x", NULL);
+	print_fig("numig: per page p99", n99, (size_t)runs, "us", NULL);
+	print_fig("kernel: per page p99", k99, (size_t)runs, "us", NULL);
+	print_fig("kernel / numig, per page p99 (same run)", r99, (size_t)runs, "x", NULL);
+}
+
 /* ---- strategies ------------------------------------------------------------ */
 
 #define STRAT_RUNS 3
@@ -1397,7 +1487,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: numig-bench [--numig PATH] [--runs 1..%d] "
 					"[--only boot,hypercall,migration,guard,slowdown,batched,\n"
-					"        batched-migration,kernel,strategies]\n",
+					"        batched-migration,kernel,numig-vs-kernel,strategies]\n",
 				MAX_RUNS);
 			return 2;
 		}
@@ -1426,6 +1516,8 @@ int main(int argc, char **argv)
 		bench_batch_mig();
 	if (section("kernel"))
 		bench_kernel();
+	if (section("numig-vs-kernel"))
+		bench_vs_kernel();
 	if (section("strategies"))
 		bench_strategies();
 	summary();

@@ -117,4 +117,16 @@ else
 	fi
 fi
 
+# ---------------------------------------------------------------------------
+section "4. make bench's numig-vs-kernel section runs both migrators alike (correctness only under TCG)"
+bounded 600 $T/vs.out $T/vs.err $N/numig-bench --numig $N/numig --only numig-vs-kernel --runs 1
+cat $T/vs.err >>$T/vs.out
+sed 's/^/#   /' $T/vs.out
+if [ $rc -eq 0 ] && grep -q 'not performance data' $T/vs.out && grep -q -E '^  kernel / numig, per page p50 .* x ' $T/vs.out &&
+	! grep -q -E 'skipped:|FAILED' $T/vs.out; then
+	ok "numig-bench numig-vs-kernel: both migrators measured, the ratio printed and labelled not performance data"
+else
+	not_ok "numig-bench numig-vs-kernel: both migrators measured and the ratio printed (exit $rc)"
+fi
+
 done_testing

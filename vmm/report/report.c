@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostcounters.h"
 #include "json.h"
 #include "mmu/snapshot.h"
 #include "vmm/vm/place.h"
@@ -315,6 +316,7 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	if (s.ws_pages && mmu_migrates(c) && (c->scan_period_ns || c->migrate.rate_per_s > 0 || s.done))
 		human_migration(f, m, &s);
 	human_memory(f, m, &s);
+	report_host_counters_human(f, &m->host_counters);
 	human_integrity(f, o, m, &s);
 	if (m->cfg.fail.point != FP_NONE)
 		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
@@ -668,6 +670,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_integrity(&w, o, &m->checks);
 	json_pages(&w, m, &s);
 	json_series(&w, m);
+	report_host_counters_json(&w, &m->host_counters);
 	json_obj_end(&w);
 	return w.err;
 }

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Runs numig's libFuzzer targets (tests/fuzz) for a while each.
-#   scripts/fuzz.sh FUZZ_DIR SECONDS [TARGET...]   (targets: elf hypercall cli domxml)
+#   scripts/fuzz.sh FUZZ_DIR SECONDS [TARGET...]   (targets: elf hypercall cli domxml kvmstats)
 # Seeds: tests/fuzz/corpus/TARGET, the built guests (elf), tests/data/*.xml
-# (domxml). New inputs go to a scratch corpus, never into the repository; a
-# crash leaves its input in FUZZ_DIR/artifacts and fails the run. Ends with
+# (domxml), the recorded stats blobs in tests/data/kvmstats (kvmstats). New
+# inputs go to a scratch corpus, never into the repository; a crash leaves
+# its input in FUZZ_DIR/artifacts and fails the run. Ends with
 # "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build/fuzz}
 secs=${2:-30}
 shift 2 2>/dev/null || shift $#
-targets=${*:-elf hypercall cli domxml}
+targets=${*:-elf hypercall cli domxml kvmstats}
 build=$(dirname "$dir")
 pass=0 fail=0 n=0
 mkdir -p "$dir/artifacts"
@@ -22,6 +23,7 @@ for t in $targets; do
 	case $t in
 	elf) seeds+=("$build/guests") ;;
 	domxml) seeds+=(tests/data) ;;
+	kvmstats) seeds+=(tests/data/kvmstats) ;;
 	esac
 	log=$dir/$t.log
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "hostcounters.h"
 #include "json.h"
 #include "mmu/snapshot.h"
 #include "vmm/vm/place.h"
@@ -325,6 +326,7 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	account_human(f, m);
 	human_placement_after(f, m, &s);
 	human_memory(f, m, &s);
+	report_host_counters_human(f, &m->host_counters);
 	human_integrity(f, o, m, &s);
 	if (m->cfg.fail.point != FP_NONE)
 		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
@@ -679,6 +681,7 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_integrity(&w, o, &m->checks);
 	json_pages(&w, m, &s);
 	json_series(&w, m);
+	report_host_counters_json(&w, &m->host_counters);
 	json_obj_end(&w);
 	return w.err;
 }

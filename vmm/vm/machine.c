@@ -307,6 +307,7 @@ void machine_destroy(struct machine *m)
 		if (m->vcpus[i].fd >= 0)
 			close(m->vcpus[i].fd);
 	}
+	host_snap_destroy(&m->host_counters);
 	/* The VM goes before the memory it maps. */
 	kvm_vm_destroy(&m->vm);
 	if (m->have_dlog)

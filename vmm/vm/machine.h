@@ -19,6 +19,7 @@
 #include "dirtylog.h"
 #include "elf.h"
 #include "hostinfo.h"
+#include "hostsnap.h"
 #include "kvm.h"
 #include "vcpu.h"
 
@@ -66,6 +67,7 @@ struct machine {
 	struct sample *samples;
 	size_t nr_samples, cap_samples;
 	struct guest_checks checks;  /* the guest's own check, under lock */
+	struct host_snap host_counters; /* what the host did: /proc/vmstat, KVM statistics */
 };
 
 /* Builds everything up to the first KVM_RUN (running it: run.h). */

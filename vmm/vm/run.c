@@ -140,10 +140,22 @@ static void ask_guest_to_stop(struct machine *m)
 		m->vcpus[i].mb->stop = 1;
 }
 
+/* The host's counters before anything of the run moves: the guest is
+ * built, no vCPU, migration or keeper thread runs yet. */
+static void host_counters_begin(struct machine *m)
+{
+	int fds[NUMIG_MAX_VCPUS];
+
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		fds[i] = m->vcpus[i].fd;
+	host_snap_begin(&m->host_counters, m->vm.kvm_fd, m->vm.vm_fd, fds, m->cfg.nr_vcpus);
+}
+
 int machine_start(struct machine *m, struct nerr *e)
 {
 	for (int g = 0; g < m->cfg.mmu.nr_nodes; g++)
 		m->pages_before[g] = ws_pages_on_node(&m->mmu.ws, g);
+	host_counters_begin(m);
 	m->t_start_ns = now_ns();
 	if (mmu_start(&m->mmu, e))
 		return -1;
@@ -224,6 +236,7 @@ int machine_wait(struct machine *m, volatile sig_atomic_t *signalled)
 		pthread_join(m->vcpus[i].thread, NULL);
 	mmu_stop(&m->mmu);
 	m->t_end_ns = now_ns();
+	host_snap_end(&m->host_counters);
 	mmu_measure_placement_after(&m->mmu);
 	/* A last partial interval only if it is long enough to mean something;
 	 * the placement timeline always gets its last look. */

@@ -126,7 +126,9 @@ static void human_timeline(FILE *f, struct machine *m)
 void account_human(FILE *f, struct machine *m)
 {
 	if (mmu_kernel_migrator(&m->cfg.mmu))
-		fprintf(f, "migrator: %s: %s\n", mmu_migrator_name(m->cfg.mmu.migrator), migrator_what(m));
+		fprintf(f, "migrator: %s: %s%s\n", mmu_migrator_name(m->cfg.mmu.migrator), migrator_what(m),
+			m->host.nodes < 2 ? "; this host has one NUMA node, so nothing can move between nodes (splits "
+					    "still show)" : "");
 	if (m->mmu.have_kmig)
 		human_kmig(f, &m->mmu.kmig);
 	human_timeline(f, m);

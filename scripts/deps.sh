@@ -19,6 +19,8 @@ command -v gcc >/dev/null || need+=(gcc)
 # SPIN checks the formal model of the guard protocol (make check-model).
 command -v spin >/dev/null || need+=(spin)
 command -v make >/dev/null || need+=(make)
+# scdoc turns docs/man/*.scd into the man pages (make man, make install).
+command -v scdoc >/dev/null || need+=(scdoc)
 command -v ld >/dev/null || need+=(binutils)
 # clang builds numig too; CI checks it (optional for a user).
 if [ "${NUMIG_WANT_CLANG:-0}" = 1 ] && ! command -v clang >/dev/null; then need+=(clang); fi

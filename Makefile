@@ -168,6 +168,20 @@ uninstall:
 	-cd "$(DESTDIR)$(PREFIX)" && rmdir -p libexec/numig/guests libexec/numig/emu include/numig lib/numig \
 		lib/pkgconfig share/man/man1 share/man/man7 2>/dev/null
 
+# ---- kselftest collection (README "A kselftest collection") ---------------
+# `make kselftest-install INSTALL_PATH=DIR`: DIR/kselftest-list.txt
+# (numig:TEST lines) and DIR/numig: the tests, their settings (timeout=),
+# numig and the guests they run, as run_kselftest.sh expects.
+KSFT_TESTS := $(patsubst tests/kselftest/%.sh,%,$(filter-out tests/kselftest/ksft_lib.sh,$(wildcard tests/kselftest/*.sh)))
+kselftest-install: $(BUILD)/numig $(BUILD)/guests/integrity.elf $(BUILD)/guests/hello.elf $(BUILD)/guests/hostile.elf
+	@[ -n "$(INSTALL_PATH)" ] || { echo "kselftest-install: give INSTALL_PATH=DIR" >&2; exit 2; }
+	install -d "$(INSTALL_PATH)/numig/guests"
+	install -m 755 $(BUILD)/numig "$(INSTALL_PATH)/numig/numig"
+	install -m 644 $(filter %.elf,$^) "$(INSTALL_PATH)/numig/guests/"
+	install -m 644 tests/kselftest/ksft_lib.sh tests/kselftest/settings "$(INSTALL_PATH)/numig/"
+	for t in $(KSFT_TESTS); do install -m 755 tests/kselftest/$$t.sh "$(INSTALL_PATH)/numig/$$t" || exit 1; done
+	printf 'numig:%s\n' $(KSFT_TESTS) >"$(INSTALL_PATH)/kselftest-list.txt"
+
 # ---- man pages: scdoc sources in docs/man (docs/design.md "Installing") -----
 man: $(MAN_PAGES)
 $(BUILD)/man/%: docs/man/%.scd

@@ -19,6 +19,8 @@ command -v gcc >/dev/null || need+=(gcc)
 # SPIN checks the formal model of the guard protocol (make check-model).
 command -v spin >/dev/null || need+=(spin)
 command -v make >/dev/null || need+=(make)
+# USDT probes (mmu/probes.h): systemtap's <sys/sdt.h>, a header only.
+[ -f /usr/include/x86_64-linux-gnu/sys/sdt.h ] || [ -f /usr/include/sys/sdt.h ] || need+=(systemtap-sdt-dev)
 # scdoc turns docs/man/*.scd into the man pages (make man, make install).
 command -v scdoc >/dev/null || need+=(scdoc)
 command -v ld >/dev/null || need+=(binutils)

@@ -61,7 +61,7 @@ MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_PAGES := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
 
 .SECONDARY:
-.PHONY: install uninstall man kselftest-install deb all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
+.PHONY: programs install uninstall man kselftest-install deb all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
 all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(EMU_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc \
 	$(if $(shell command -v scdoc),$(MAN_PAGES))
 
@@ -161,7 +161,9 @@ INSTALL_FILES := bin/numig bin/numig-emu bin/numig-bench $(GUESTS:%=libexec/numi
 	libexec/numig/emu/init.sh libexec/numig/emu/kvm-hold.c \
 	include/numig_guest.h include/numig/abi.h lib/libnumig-guest.a lib/numig/guest.ld \
 	lib/pkgconfig/numig-guest.pc $(foreach m,$(MAN_PAGES),share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
-install: $(BUILD)/numig $(BENCH_BIN) $(GUESTS:%=$(BUILD)/guests/%.elf) $(SDK_INPUTS) $(MAN_PAGES)
+# What is installed, without the tests (debian/rules builds this).
+programs: $(BUILD)/numig $(BENCH_BIN) $(GUESTS:%=$(BUILD)/guests/%.elf) $(SDK_INPUTS) $(MAN_PAGES)
+install: programs
 	GUESTS="$(GUESTS)" scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD) $(NUMIG_VERSION) $(MAN_PAGES)
 uninstall:
 	cd "$(DESTDIR)$(PREFIX)" && rm -f $(INSTALL_FILES)
@@ -181,6 +183,10 @@ kselftest-install: $(BUILD)/numig $(BUILD)/guests/integrity.elf $(BUILD)/guests/
 	install -m 644 tests/kselftest/ksft_lib.sh tests/kselftest/settings "$(INSTALL_PATH)/numig/"
 	for t in $(KSFT_TESTS); do install -m 755 tests/kselftest/$$t.sh "$(INSTALL_PATH)/numig/$$t" || exit 1; done
 	printf 'numig:%s\n' $(KSFT_TESTS) >"$(INSTALL_PATH)/kselftest-list.txt"
+
+# ---- Debian packages (debian/; README "Installing") -------------------------
+deb:
+	@scripts/deb.sh $(BUILD) $(NUMIG_VERSION)
 
 # ---- man pages: scdoc sources in docs/man (docs/design.md "Installing") -----
 man: $(MAN_PAGES)

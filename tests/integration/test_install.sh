@@ -43,6 +43,29 @@ fi
 out=$("$tmp/moved/bin/numig-bench" --help 2>&1) && grep -q -- '--numig PATH' <<<"$out" && ok "installed numig-bench --help" ||
 	not_ok "installed numig-bench --help" "$out"
 
+# An installed numig-emu caches its kernel in the user's cache directory
+# ($XDG_CACHE_HOME/numig, ~/.cache/numig; /var/cache/numig as root). Each
+# case points it at a place it cannot create, so it stops at once naming
+# the cache it chose (nothing downloaded, nothing booted).
+emu_cache_said() { # expected cache, command...
+	local want=$1 out; shift
+	out=$(timeout 60 "$@" "$tmp/moved/bin/numig-emu" --quiet exec -- true 2>&1)
+	grep -qF "cannot create the cache $want" <<<"$out" || { echo "$out"; return 1; }
+}
+if ! command -v qemu-system-x86_64 >/dev/null || ! command -v cpio >/dev/null; then
+	skip "installed numig-emu's cache directory" "QEMU or cpio is not installed (numig-emu installs them on first use as root)"
+elif [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v setpriv >/dev/null; then
+	skip "installed numig-emu's cache directory" "needs root, unshare -m and setpriv to try it as root and as another user"
+else
+	chmod 755 "$tmp" # the other user runs the moved prefix
+	u=(setpriv --reuid=65534 --regid=65534 --clear-groups env -u NUMIG_EMU_CACHE)
+	why=$(emu_cache_said /proc/xdg/numig "${u[@]}" XDG_CACHE_HOME=/proc/xdg) &&
+		why=$(emu_cache_said /proc/home/.cache/numig "${u[@]}" -u XDG_CACHE_HOME HOME=/proc/home) &&
+		why=$(emu_cache_said /var/cache/numig unshare -m sh -c 'mount -t tmpfs -o ro none /var/cache && exec env -u NUMIG_EMU_CACHE "$@"' sh) &&
+		ok "installed numig-emu caches in \$XDG_CACHE_HOME/numig, ~/.cache/numig, /var/cache/numig as root" ||
+		not_ok "installed numig-emu's cache directory" "$why"
+fi
+
 # The README's SDK example, built against the prefix with pkg-config.
 mkdir -p "$tmp/elsewhere"
 awk '/^## Writing your own guest/ {s=1} s && /^```c$/ {c=1; next} c && /^```$/ {exit} c {print}' \

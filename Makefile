@@ -56,10 +56,14 @@ EMU_TEST_BIN := $(EMU_TEST_SRC:tests/emu/%.c=$(BUILD)/emutests/%)
 BENCH_BIN := $(BUILD)/numig-bench
 # Statistics only the bench uses; test_bench_stats links them too.
 BENCH_OBJ := $(BUILD)/obj/bench/bench_stats.o
+# Man pages from scdoc sources (docs/man/NAME.SECTION.scd).
+MAN_SRC := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
 
 .SECONDARY:
-.PHONY: all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
-all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(EMU_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc
+.PHONY: programs install uninstall man kselftest-install deb all deps check check-numa check-model unit integration sanitize tsan demo bench soak clean sdk fuzz fuzz-build fuzz-cc
+all: $(BUILD)/numig $(BUILD)/numig-emu $(GUEST_ELFS) $(UNIT_BIN) $(NUMA_TEST_BIN) $(EMU_TEST_BIN) $(BENCH_BIN) $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc \
+	$(if $(shell command -v scdoc),$(MAN_PAGES))
 
 $(BUILD)/numig: $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libnumig.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -137,13 +141,59 @@ $(BUILD)/guests/example.elf: guest/example/my_guest.c $(RT_LIB)
 # `make sdk` installs it into PREFIX (default $(BUILD)/sdk); `make all`
 # keeps $(BUILD)/sdk current.
 NUMIG_VERSION := $(shell sed -n 's/^\#define NUMIG_VERSION "\(.*\)"/\1/p' vmm/report/report.h)
-PREFIX ?= $(BUILD)/sdk
+# `make sdk` without PREFIX: $(BUILD)/sdk (`make install` uses PREFIX too, with /usr/local).
+SDK_PREFIX := $(if $(filter command line environment,$(origin PREFIX)),$(PREFIX),$(BUILD)/sdk)
 SDK_INPUTS := $(RT_LIB) include/numig/abi.h guest/rt/numig_guest.h guest/rt/guest.ld scripts/sdk.sh
 $(BUILD)/sdk/lib/pkgconfig/numig-guest.pc: $(SDK_INPUTS)
 	scripts/sdk.sh $(BUILD)/sdk $(RT_LIB) $(NUMIG_VERSION)
 sdk: $(SDK_INPUTS)
-	scripts/sdk.sh "$(PREFIX)" $(RT_LIB) $(NUMIG_VERSION)
-	@echo "guest SDK in $(PREFIX): PKG_CONFIG_PATH=$(abspath $(PREFIX))/lib/pkgconfig pkg-config --cflags --libs numig-guest"
+	scripts/sdk.sh "$(SDK_PREFIX)" $(RT_LIB) $(NUMIG_VERSION)
+	@echo "guest SDK in $(SDK_PREFIX): PKG_CONFIG_PATH=$(abspath $(SDK_PREFIX))/lib/pkgconfig pkg-config --cflags --libs numig-guest"
+
+# ---- make install / uninstall (README "Installing") -----------------------
+# PREFIX/bin: numig, numig-emu, numig-bench; PREFIX/libexec/numig: the
+# built-in guests and the emulated host's guest-side pieces, found by the
+# installed programs from their own place; the guest SDK (scripts/sdk.sh)
+# in PREFIX/include and PREFIX/lib; the man pages in PREFIX/share/man.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INSTALL_FILES := bin/numig bin/numig-emu bin/numig-bench $(GUESTS:%=libexec/numig/guests/%.elf) \
+	libexec/numig/emu/init.sh libexec/numig/emu/kvm-hold.c \
+	include/numig_guest.h include/numig/abi.h lib/libnumig-guest.a lib/numig/guest.ld \
+	lib/pkgconfig/numig-guest.pc $(foreach m,$(MAN_PAGES),share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+# What is installed, without the tests (debian/rules builds this).
+programs: $(BUILD)/numig $(BENCH_BIN) $(GUESTS:%=$(BUILD)/guests/%.elf) $(SDK_INPUTS) $(MAN_PAGES)
+install: programs
+	GUESTS="$(GUESTS)" scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD) $(NUMIG_VERSION) $(MAN_PAGES)
+uninstall:
+	cd "$(DESTDIR)$(PREFIX)" && rm -f $(INSTALL_FILES)
+	-cd "$(DESTDIR)$(PREFIX)" && rmdir -p libexec/numig/guests libexec/numig/emu include/numig lib/numig \
+		lib/pkgconfig share/man/man1 share/man/man7 2>/dev/null
+
+# ---- kselftest collection (README "A kselftest collection") ---------------
+# `make kselftest-install INSTALL_PATH=DIR`: DIR/kselftest-list.txt
+# (numig:TEST lines) and DIR/numig: the tests, their settings (timeout=),
+# numig and the guests they run, as run_kselftest.sh expects.
+KSFT_TESTS := $(patsubst tests/kselftest/%.sh,%,$(filter-out tests/kselftest/ksft_lib.sh,$(wildcard tests/kselftest/*.sh)))
+kselftest-install: $(BUILD)/numig $(BUILD)/guests/integrity.elf $(BUILD)/guests/hello.elf $(BUILD)/guests/hostile.elf
+	@[ -n "$(INSTALL_PATH)" ] || { echo "kselftest-install: give INSTALL_PATH=DIR" >&2; exit 2; }
+	install -d "$(INSTALL_PATH)/numig/guests"
+	install -m 755 $(BUILD)/numig "$(INSTALL_PATH)/numig/numig"
+	install -m 644 $(filter %.elf,$^) "$(INSTALL_PATH)/numig/guests/"
+	install -m 644 tests/kselftest/ksft_lib.sh tests/kselftest/settings "$(INSTALL_PATH)/numig/"
+	for t in $(KSFT_TESTS); do install -m 755 tests/kselftest/$$t.sh "$(INSTALL_PATH)/numig/$$t" || exit 1; done
+	printf 'numig:%s\n' $(KSFT_TESTS) >"$(INSTALL_PATH)/kselftest-list.txt"
+
+# ---- Debian packages (debian/; README "Installing") -------------------------
+deb:
+	@scripts/deb.sh $(BUILD) $(NUMIG_VERSION)
+
+# ---- man pages: scdoc sources in docs/man (docs/design.md "Installing") -----
+man: $(MAN_PAGES)
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "the man pages need scdoc: apt-get install scdoc (make deps)" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
 
 # ---- the two commands of the README, and the rest -------------------------
 deps:

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "bench_stats.h"
+#include "vmm/cli/guestdir.h"
 #include "mmu/pool.h"
 #include "mmu/snapshot.h"
 #include "mmu/stats.h"
@@ -53,7 +54,9 @@
 #define MIB (1ull << 20)
 #define MS (1000000ull)
 
-static const char *numig_path = "build/numig";
+/* The numig beside numig-bench (build folder or installed bin/), unless --numig. */
+static const char *numig_path;
+static char numig_beside[PATH_MAX];
 static char guests_dir[2048];
 static int runs = 5;
 static const char *only; /* comma-separated section names, or NULL for all */
@@ -1467,13 +1470,28 @@ static void summary(void)
 		printf("  %-8s %-66s (got %s)\n", goals[i].met ? "met" : "NOT met", goals[i].what, goals[i].got);
 }
 
+static void bench_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: numig-bench [options]   performance figures, medians with min-max (docs/measurements.md)\n"
+		"  --numig PATH            the numig to measure [the numig beside numig-bench]\n"
+		"  --runs N                runs per figure, 1..%d [5] (the strategies section: always 3)\n"
+		"  --only LIST             sections, comma-separated: boot, hypercall, migration, guard,\n"
+		"                          slowdown, batched, batched-migration, kernel, numig-vs-kernel,\n"
+		"                          strategies [all]\n"
+		"  --help                  this text\n",
+		MAX_RUNS);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "numig", required_argument, NULL, 'n' },
 					       { "runs", required_argument, NULL, 'r' },
 					       { "only", required_argument, NULL, 'o' },
+					       { "help", no_argument, NULL, 'h' },
 					       { NULL, 0, NULL, 0 } };
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], bindir[PATH_MAX - 8];
+	struct nerr e = { 0 };
 	uint64_t t0 = now_ns();
 	int o;
 
@@ -1485,15 +1503,23 @@ int main(int argc, char **argv)
 		else if (o == 'o')
 			only = optarg;
 		else {
-			fprintf(stderr, "usage: numig-bench [--numig PATH] [--runs 1..%d] "
-					"[--only boot,hypercall,migration,guard,slowdown,batched,\n"
-					"        batched-migration,kernel,numig-vs-kernel,strategies]\n",
-				MAX_RUNS);
-			return 2;
+			bench_usage(o == 'h' ? stdout : stderr);
+			return o == 'h' ? 0 : 2;
 		}
 	}
+	if (!numig_path) {
+		if (guestdir_self(bindir, sizeof(bindir), &e)) {
+			fprintf(stderr, "bench: %s\n", e.msg);
+			return 5;
+		}
+		snprintf(numig_beside, sizeof(numig_beside), "%s/numig", bindir);
+		numig_path = numig_beside;
+	}
 	snprintf(tmp, sizeof(tmp), "%s", numig_path);
-	snprintf(guests_dir, sizeof(guests_dir), "%s/guests", dirname(tmp));
+	if (guestdir_for(dirname(tmp), guests_dir, sizeof(guests_dir), &e)) {
+		fprintf(stderr, "bench: %s\n", e.msg);
+		return 5;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (copybuf_init()) {
 		fprintf(stderr, "bench: cannot map the 256 MiB memcpy set: %s\n", strerror(errno));

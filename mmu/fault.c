@@ -4,10 +4,12 @@
 
 #include <sched.h>
 
+#include "probes.h"
+
 enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t gva)
 {
 	struct ws_page *pg = ws_page_of(&m->ws, gva);
-	uint64_t t0 = now_ns(), seq;
+	uint64_t t0 = now_ns(), seq, waited;
 	int state, target;
 
 	if (!pg)
@@ -19,7 +21,9 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		if (state == PAGE_MIGRATING) {
 			pthread_mutex_unlock(&pg->lock);
 			mmu_step(&m->ws.step, STEP_FAULT_WAIT, pg->index, NULL, 0);
-			wait_for_migration(pg, seq);
+			NUMIG_PROBE(fault_wait_start, pg->index, vcpu_node);
+			waited = wait_for_migration(pg, seq);
+			NUMIG_PROBE(fault_wait_end, pg->index, vcpu_node, waited);
 			atomic_fetch_add(&m->faults.waited, 1);
 			break;
 		}
@@ -38,6 +42,7 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		target = m->cfg.hint_migrate && !atomic_load(&pg->claimed)
 				 ? policy_hint_target(pg->frame->node, vcpu_node)
 				 : -1;
+		NUMIG_PROBE(hint_fault, pg->index, pg->frame->hva, pg->frame->node, vcpu_node, target);
 		if (target < 0) {
 			pte_set_present(pg->leaf);
 			atomic_store(&pg->state, PAGE_PRESENT);
@@ -68,7 +73,9 @@ enum fault_outcome mmu_handle_page_fault(struct mmu *m, int vcpu_node, uint64_t 
 		}
 		break;
 	}
-	lat_rec_add(&m->faults.stall, now_ns() - t0);
+	waited = now_ns() - t0;
+	lat_rec_add(&m->faults.stall, waited);
+	NUMIG_PROBE(fault_end, pg->index, vcpu_node, waited);
 	return FAULT_RESOLVED;
 }
 

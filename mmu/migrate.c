@@ -12,6 +12,7 @@
 
 #include "faultpoint.h"
 #include "inject.h"
+#include "probes.h"
 #include "strategy.h"
 
 /* One page of a batch, through the phases. */
@@ -266,6 +267,7 @@ static int lazy_flush_guard_and_unmap(struct migrator *m, struct mig_item *it, s
 				step = STEP_GUARD_SKIPPED;
 			} else {
 				atomic_fetch_add(&m->st.guard_flushes, 1);
+				NUMIG_PROBE(guard_flush, it[i].pg->index, it[i].old->hva, it[i].old->node);
 				inval[k++] = it[i].old;
 				it[i].held = 1;
 				step = STEP_LAZY_FLUSH_GUARD;
@@ -445,23 +447,36 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 {
 	uint64_t t_start = now_ns(), t, t_isolate, t_alloc, t_guard, t_release;
 	size_t done = 0, nr_held = 0;
+	/* The batch phases' probe arguments: pages, the first page, its target.
+	 * Probes sit outside the timed spans, so a traced run's report does not
+	 * count the probes' traps (probes.h). */
+	uint64_t pg0 = it[0].pg->index;
+	int node0 = it[0].target;
 	int rc;
 
+	NUMIG_PROBE(claim_start, n, pg0, node0);
 	claim_pages(m, it, n);
+	NUMIG_PROBE(claim_end, n, pg0, node0);
 
+	NUMIG_PROBE(alloc_start, n, pg0, node0);
 	t = now_ns();
 	alloc_targets(m, it, n);
 	t_alloc = now_ns() - t;
+	NUMIG_PROBE(alloc_end, n, pg0, node0);
 
 	precopy_pages(m, it, n);
 
+	NUMIG_PROBE(isolate_start, n, pg0, node0);
 	t = now_ns();
 	isolate_pages(m, it, n);
 	t_isolate = now_ns() - t;
+	NUMIG_PROBE(isolate_end, n, pg0, node0);
 
+	NUMIG_PROBE(guard_start, n, pg0, node0);
 	t = now_ns();
 	rc = lazy_flush_guard_and_unmap(m, it, n, &nr_held);
 	t_guard = now_ns() - t;
+	NUMIG_PROBE(guard_end, n, pg0, node0, nr_held, rc);
 	if (rc) {
 		abort_batch(m, it, n);
 		errno = -rc;
@@ -469,17 +484,21 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t_copy, t_switch;
+		uint64_t t_copy, t_switch, page = it[i].pg->index;
 
 		if (it[i].status != MIG_DONE)
 			continue;
+		NUMIG_PROBE(copy_start, page, it[i].old->hva, it[i].new->hva, it[i].old->node, it[i].new->node);
 		t = now_ns();
 		copy_frame(m, &it[i]);
 		t_copy = now_ns() - t;
+		NUMIG_PROBE(copy_end, page, it[i].old->hva, it[i].new->hva, it[i].old->node, it[i].new->node);
 
+		NUMIG_PROBE(switch_start, page, it[i].old->hva, it[i].new->hva, it[i].old->node, it[i].new->node);
 		t = now_ns();
 		switch_leaf(it[i].pg, it[i].new);
 		t_switch = now_ns() - t;
+		NUMIG_PROBE(switch_end, page, it[i].old->hva, it[i].new->hva, it[i].old->node, it[i].new->node);
 		mmu_step(&m->ws->step, STEP_SWITCH_LEAF, it[i].pg->index, NULL, 0);
 
 		lat_rec_add(&m->st.copy, t_copy);
@@ -488,9 +507,11 @@ static size_t migrate_batch(struct migrator *m, struct mig_item *it, size_t n, e
 		done++;
 	}
 
+	NUMIG_PROBE(release_start, n, pg0, node0);
 	t = now_ns();
 	release_old_frames(m, it, n);
 	t_release = now_ns() - t;
+	NUMIG_PROBE(release_end, n, pg0, node0, done);
 
 	if (!done)
 		return 0;

@@ -1,5 +1,6 @@
 /* NUMA-hinting scanner (scan.h). */
 #include "scan.h"
+#include "probes.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ uint32_t scan_mark_window(struct scanner *s)
 	if (!w->nr_pages)
 		return 0;
 	atomic_fetch_add(&s->flush_pending, 1);
+	NUMIG_PROBE(scan_window_start, s->cursor, s->scan_size);
 	for (uint32_t n = 0; n < s->scan_size; n++) {
 		struct ws_page *pg = &w->pages[s->cursor];
 		int marked = 0;
@@ -102,6 +104,7 @@ uint32_t scan_mark_window(struct scanner *s)
 			mmu_step(&w->step, STEP_SCAN_MARK, pg->index, NULL, 0);
 	}
 	atomic_fetch_add(&s->pages_marked, s->batch_len);
+	NUMIG_PROBE(scan_window_end, s->cursor, s->batch_len);
 	if (s->marked)
 		for (uint32_t i = 0; i < s->batch_len; i++)
 			page_queue_push(s->marked, s->batch_pages[i]->index);
@@ -110,7 +113,10 @@ uint32_t scan_mark_window(struct scanner *s)
 
 int scan_flush_window(struct scanner *s)
 {
-	int rc = tlb_invalidate_frames(s->tlb, s->batch_frames, s->batch_len, 0);
+	int rc;
+
+	NUMIG_PROBE(scan_flush_start, s->batch_len);
+	rc = tlb_invalidate_frames(s->tlb, s->batch_frames, s->batch_len, 0);
 
 	if (rc) {
 		atomic_fetch_add(&s->errors, 1);
@@ -121,6 +127,7 @@ int scan_flush_window(struct scanner *s)
 		atomic_fetch_add(&s->frames_flushed, s->batch_len);
 	}
 	mmu_step(&s->ws->step, STEP_SCAN_FLUSH, STEP_NO_PAGE, NULL, s->batch_len);
+	NUMIG_PROBE(scan_flush_end, s->batch_len, rc);
 	s->batch_len = 0;
 	atomic_fetch_sub(&s->flush_pending, 1);
 	return rc;

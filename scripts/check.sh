@@ -8,7 +8,8 @@
 #  6. make check-model: the formal model of the guard protocol (SPIN)
 #  7. the emulated host itself (tests/emu/test_numig_emu.sh), then the two-node
 #     suite (make check-numa) inside it
-#  8. make fuzz: each libFuzzer target for FUZZ_TIME seconds
+#  8. make deb: the Debian packages, lintian, their contents (scripts/check-deb.sh)
+#  9. make fuzz: each libFuzzer target for FUZZ_TIME seconds
 # Without /dev/kvm (README "No KVM on this machine") the tests that need KVM
 # (the integration tests of 1, a documented subset of 2's, 4's guests and
 # 5's) run inside the emulated host, in the same boot as 7; unit tests and
@@ -137,6 +138,9 @@ if have_kvm; then
 else
 	suite "no /dev/kvm here: $emu_sets in the emulated host" scripts/check-emu.sh $emu_sets
 fi
+# The Debian packages: make deb (dpkg-buildpackage, lintian) and their
+# contents (README "Installing"); skipped, with the reason, without dpkg-buildpackage.
+suite "Debian packages (make deb)" scripts/check-deb.sh build
 # libFuzzer targets, FUZZ_TIME s each (docs/design.md "Hostile input").
 suite "fuzzing (make fuzz)" make -s fuzz
 echo "# make check: $(($(date +%s) - t_start)) s (${timings#, }); /dev/kvm $(have_kvm && echo present || echo absent)"

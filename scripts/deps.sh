@@ -21,6 +21,14 @@ command -v spin >/dev/null || need+=(spin)
 # migratepages(8) moves a live numig between nodes (tests/numa/kernel.sh).
 command -v migratepages >/dev/null || need+=(numactl)
 command -v make >/dev/null || need+=(make)
+# USDT probes (mmu/probes.h): systemtap's <sys/sdt.h>, a header only.
+[ -f /usr/include/x86_64-linux-gnu/sys/sdt.h ] || [ -f /usr/include/sys/sdt.h ] || need+=(systemtap-sdt-dev)
+# make deb (make check runs it): dpkg-buildpackage, debhelper's dh, lintian.
+command -v dpkg-buildpackage >/dev/null || need+=(dpkg-dev)
+command -v dh >/dev/null || need+=(debhelper)
+command -v lintian >/dev/null || need+=(lintian)
+# scdoc turns docs/man/*.scd into the man pages (make man, make install).
+command -v scdoc >/dev/null || need+=(scdoc)
 command -v ld >/dev/null || need+=(binutils)
 # clang builds numig too; CI checks it (optional for a user).
 if [ "${NUMIG_WANT_CLANG:-0}" = 1 ] && ! command -v clang >/dev/null; then need+=(clang); fi

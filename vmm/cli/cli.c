@@ -5,13 +5,13 @@
 
 #include <getopt.h>
 #include <stddef.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "domain.h"
+#include "guestdir.h"
 #include "parse.h"
 #include "vmm/vm/place.h"
 #include "mmu/migrate.h" /* MIG_BATCH_MAX */
@@ -566,22 +566,21 @@ int cli_parse(int argc, char **argv, struct run_config *cfg, enum cli_action *ac
 
 int cli_resolve_guest(struct run_config *cfg, const char *argv0, struct nerr *e)
 {
-	char self[PATH_MAX];
-	ssize_t n;
+	char bindir[PATH_MAX], dir[PATH_MAX];
 
 	(void)argv0;
 	if (strchr(cfg->guest, '/') || strstr(cfg->guest, ".elf")) {
 		snprintf(cfg->guest_path, sizeof(cfg->guest_path), "%s", cfg->guest);
 		return 0;
 	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot find the numig binary: readlink(/proc/self/exe) failed");
-	self[n] = 0;
-	snprintf(cfg->guest_path, sizeof(cfg->guest_path), "%s/guests/%s.elf", dirname(self), cfg->guest);
+	if (guestdir_self(bindir, sizeof(bindir), e) || guestdir_for(bindir, dir, sizeof(dir), e))
+		return -1;
+	if ((size_t)snprintf(cfg->guest_path, sizeof(cfg->guest_path), "%s/%s.elf", dir, cfg->guest) >=
+	    sizeof(cfg->guest_path))
+		return nerr_set(e, NUMIG_EXIT_INTERNAL, "the guests' directory is too long: %s", dir);
 	if (access(cfg->guest_path, R_OK))
 		return nerr_set(e, NUMIG_EXIT_USAGE,
-				"unknown guest '%s' (built-ins: hello, idle, integrity, hammer; or give a path to an ELF file)",
-				cfg->guest);
+				"unknown guest '%s' (built-ins: hello, idle, integrity, hammer, in %s; or give a path to an ELF file)",
+				cfg->guest, dir);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "migrate.h" /* MIG_BATCH_MAX */
+#include "probes.h"
 
 static const char *const errno_names[KMIG_NR_ERRNOS] = {
 	[KMIG_EBUSY] = "EBUSY", [KMIG_ENOMEM] = "ENOMEM", [KMIG_EACCES] = "EACCES", [KMIG_EFAULT] = "EFAULT",
@@ -147,9 +148,11 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 	}
 	if (!nask)
 		return 0;
+	NUMIG_PROBE(kmigrate_start, nask, idx[0], to[0], ask[0]);
 	t0 = now_ns();
 	rc = k->move(nask, ask, to, status, MPOL_MF_MOVE);
 	dt = now_ns() - t0;
+	NUMIG_PROBE(kmigrate_end, nask, idx[0], to[0], rc, dt);
 	atomic_fetch_add(&k->st.calls, 1);
 	lat_rec_add(&k->st.call, dt);
 	for (size_t i = 0; i < nask; i++)

@@ -6,16 +6,21 @@
  * last stamp it wrote (kept in scratch memory, which never migrates): an older
  * stamp there means a write was lost, anything else a corruption. All other
  * words hold a fill pattern of (page, offset, generation), checked by periodic
- * sweeps. The VMM re-checks everything from the host after the run. */
+ * sweeps. The VMM re-checks everything from the host after the run.
+ * The write loop is timed (numig_gap_tick): its gaps are what the guest felt. */
 #include "rt/numig_guest.h"
 
 #define FILL_GEN 1
+/* The loop is timed every 64 sub-pages (64 x slots writes, a few hundred
+ * ns): a TSC read per write would cost more than the write. */
+#define GAP_SUBPAGES 64
 
 struct state {
 	struct numig_mailbox *mb;
 	uint64_t nv, v, slots, pages, seq;
 	uint64_t *rec;
 	uint64_t checked;  /* words compared, for the verdict */
+	struct numig_gap_hist *gaps;
 };
 
 /* The same calls any guest uses (numig_guest.h): numig counts them, shows
@@ -59,6 +64,8 @@ static void write_page(struct state *st, uint64_t p)
 			base[off / 8] = stamp;
 			*r = stamp;
 		}
+		if (s % GAP_SUBPAGES == GAP_SUBPAGES - 1)
+			numig_gap_tick(st->gaps);
 	}
 	st->mb->counter[NUMIG_CNT_WRITES] += NUMIG_SUBPAGES * st->slots;
 }
@@ -118,6 +125,8 @@ int guest_main(struct numig_mailbox *mb)
 		mb->result[NUMIG_RES_KIND] = NUMIG_KIND_INTEGRITY;
 	}
 	numig_barrier();
+	st.gaps = numig_gaps();
+	numig_gap_start(GAP_SUBPAGES * st.slots);
 	/* The first pass over every slot always completes, even past a stop
 	 * request: a verdict needs it, and a slow host (an emulated one, a
 	 * precopy run's dirty-logging faults) may not finish it in --duration.
@@ -127,9 +136,12 @@ int guest_main(struct numig_mailbox *mb)
 		for (uint64_t n = 0; n < st.pages && (!passes || !numig_should_stop(mb)); n++)
 			write_page(&st, (n + st.v * st.pages / st.nv) % st.pages);
 		mb->counter[NUMIG_CNT_PASSES] = ++passes;
-		if (passes % sweep_every == 0)
+		if (passes % sweep_every == 0) {
 			sweep(&st);
+			numig_gap_resume(); /* a sweep only reads: not a gap the migration made */
+		}
 	} while (!numig_should_stop(mb));
+	numig_gap_publish();
 	numig_barrier(); /* every vCPU's last write is done before anyone checks */
 	sweep(&st);
 	numig_report_verdict(st.checked);

@@ -10,6 +10,7 @@
 #include "vmm/vm/place.h"
 #include "mmu/strategy.h"
 #include "plot.h"
+#include "stall.h"
 #include "text.h"
 
 #define PHASES_MAX 16
@@ -316,6 +317,12 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 		human_migration(f, m, &s);
 	human_memory(f, m, &s);
 	human_integrity(f, o, m, &s);
+	{
+		struct stall_figures *felt = stall_collect(m);
+
+		stall_human(f, felt);
+		free(felt);
+	}
 	if (m->cfg.fail.point != FP_NONE)
 		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
 			(unsigned long long)faultpoint_failures());
@@ -666,6 +673,12 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_vcpus(&w, m);
 	json_migration(&w, m, &s);
 	json_integrity(&w, o, &m->checks);
+	{
+		struct stall_figures *felt = stall_collect(m);
+
+		stall_json(&w, felt);
+		free(felt);
+	}
 	json_pages(&w, m, &s);
 	json_series(&w, m);
 	json_obj_end(&w);
@@ -690,8 +703,9 @@ static void plot_title(char *buf, size_t len, struct machine *m, const struct mm
 
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 {
-	static uint64_t buckets[PHASES_MAX][LAT_HIST_BUCKETS];
-	struct plot_hist h[PHASES_MAX];
+	static uint64_t buckets[PHASES_MAX + 1][LAT_HIST_BUCKETS];
+	struct plot_hist h[PHASES_MAX + 1];
+	struct stall_figures *felt = NULL;
 	struct phase ph[PHASES_MAX];
 	struct mmu_snapshot snap;
 	size_t n, nh = 0, ns = m->nr_samples;
@@ -718,6 +732,8 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99 };
 		nh++;
 	}
+	felt = stall_collect(m);
+	nh += (size_t)stall_plot_hist(felt, buckets[nh], LAT_HIST_BUCKETS, &h[nh]);
 	for (size_t i = 0; i < ns; i++) {
 		t[i] = m->samples[i].t_s;
 		ops[i] = m->samples[i].ops_per_s;
@@ -730,6 +746,7 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	plot_title(title, sizeof(title), m, &snap);
 	rc = plot_write_svg(path, title, h, nh, s, 3, err, errlen);
 out:
+	free(felt);
 	free(t);
 	free(ops);
 	free(mig);

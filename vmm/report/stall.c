@@ -153,6 +153,19 @@ static void human_figures(FILE *f, const struct stall_summary *x, uint64_t khz)
 			(unsigned long long)x->max_cycles);
 }
 
+/* The all-vCPU line after its count: stride, figures, the TSC's source. */
+static void human_totals(FILE *f, const struct stall_figures *s, const struct stall_summary *x)
+{
+	if (s->stride)
+		fprintf(f, " (one per %llu operations)", (unsigned long long)s->stride);
+	human_figures(f, x, s->tsc.khz);
+	if (s->tsc.khz)
+		fprintf(f, " (TSC %.2f GHz, %s%s%s)\n", (double)s->tsc.khz / 1e6, s->tsc.source, s->tsc.why[0] ? ": " : "",
+			s->tsc.why);
+	else
+		fprintf(f, " (TSC rate unknown: %s)\n", s->tsc.why);
+}
+
 void stall_human(FILE *f, const struct stall_figures *s)
 {
 	struct stall_summary x;
@@ -164,17 +177,15 @@ void stall_human(FILE *f, const struct stall_figures *s)
 	}
 	if (!s->published && !s->rejected)
 		return;
-	stall_summarize(&s->all, s->tsc.khz, &x);
-	count_str(n, sizeof(n), x.samples);
-	fprintf(f, "guest felt: %s write gaps", n);
-	if (s->stride)
-		fprintf(f, " (one per %llu operations)", (unsigned long long)s->stride);
-	human_figures(f, &x, s->tsc.khz);
-	if (s->tsc.khz)
-		fprintf(f, " (TSC %.2f GHz, %s%s%s)\n", (double)s->tsc.khz / 1e6, s->tsc.source, s->tsc.why[0] ? ": " : "",
-			s->tsc.why);
-	else
-		fprintf(f, " (TSC rate unknown: %s)\n", s->tsc.why);
+	if (!s->published) {
+		fprintf(f, "guest felt: no figure: %d of %d vCPUs' histograms rejected, none usable\n", s->rejected,
+			s->nr_vcpus);
+	} else {
+		stall_summarize(&s->all, s->tsc.khz, &x);
+		count_str(n, sizeof(n), x.samples);
+		fprintf(f, "guest felt: %s write gaps", n);
+		human_totals(f, s, &x);
+	}
 	for (int i = 0; i < s->nr_vcpus; i++) {
 		const struct stall_vcpu *v = &s->vcpu[i];
 

@@ -729,7 +729,7 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 		memset(&sum, 0, sizeof(sum));
 		lat_rec_summarize(ph[i].rec, &sum);
 		lat_rec_histogram(ph[i].rec, buckets[nh], LAT_HIST_BUCKETS);
-		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99 };
+		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99, false };
 		nh++;
 	}
 	felt = stall_collect(m);

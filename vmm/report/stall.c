@@ -291,6 +291,6 @@ int stall_plot_hist(const struct stall_figures *s, uint64_t *buckets, int n, str
 		buckets[i < n ? i : n - 1] += s->all.bucket[b];
 	}
 	stall_summarize(&s->all, s->tsc.khz, &x);
-	*h = (struct plot_hist){ "guest write gaps (all vCPUs)", buckets, n, x.p50_us * 1000.0, x.p99_us * 1000.0 };
+	*h = (struct plot_hist){ "guest write gaps (all vCPUs)", buckets, n, x.p50_us * 1000.0, x.p99_us * 1000.0, true };
 	return 1;
 }

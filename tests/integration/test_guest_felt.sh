@@ -42,6 +42,7 @@ for v in f["vcpus"]:
     assert v["state"] == "ok", v
     judge(v, "vCPU %d" % v["id"])
 assert sum(v["samples"] for v in f["vcpus"]) == a["samples"], "vCPU samples do not sum to the total"
+assert a["stride"] == f["vcpus"][0]["stride"] > 0, "stride %s, vCPU 0's %s" % (a["stride"], f["vcpus"][0]["stride"])
 assert sum(b["count"] for b in a["histogram"]) == a["samples"], "histogram does not sum to samples"
 assert d["exit_code"] == 0, d["result"]
 m = d.get("migration") or {}
@@ -57,7 +58,7 @@ for g in integrity hammer; do
 		--migrations 200 --duration 2s
 done
 check "the text report has the guest-felt block" 0 \
-	'guest felt: [0-9.e]+ write gaps \(one per 64 operations\); >10us [0-9]+, >100us [0-9]+, >1ms [0-9]+, >10ms [0-9]+; p99 [0-9.]+ us, max [0-9.]+ us \(TSC [0-9.]+ GHz, ' \
+	'guest felt: [0-9.e]+ write gaps \(one per 256 operations\); >10us [0-9]+, >100us [0-9]+, >1ms [0-9]+, >10ms [0-9]+; p99 [0-9.]+ us, max [0-9.]+ us \(TSC [0-9.]+ GHz, ' \
 	-- run --guest integrity --vcpus 2 --ws 8M --duration 300ms
 if printf '%s\n' "$LAST_OUT" | grep -Eq '^  vCPU 1: [0-9.e]+ gaps; >10us'; then ok "... with a line per vCPU"
 else not_ok "... with a line per vCPU" "$LAST_OUT"; fi

@@ -1,7 +1,8 @@
 /* What the guest felt, no KVM: the write-gap bucket function shared by
  * guest and VMM (numig/abi.h), percentiles and thresholds from the buckets
  * and the conversion to time (vmm/report/stall.c), and the VMM's check of
- * a hostile histogram (guest_gap_hist, vmm/vm/guest_input.c). */
+ * a hostile histogram (guest_gap_hist, vmm/vm/guest_input.c), and the TSC
+ * rate's fallback (vmm/vm/tsc.c). */
 #define TAP_MAIN
 #include <math.h>
 #include <stdio.h>
@@ -149,9 +150,24 @@ static void test_hostile(void)
 	OK(guest_gap_hist(&mb, &h, why, sizeof(why)) == 0, "a wrong magic is unpublished");
 }
 
+/* Without a vCPU (a bad descriptor), the rate comes from the host's TSC
+ * against CLOCK_MONOTONIC, and the report says why. */
+static void test_tsc_fallback(void)
+{
+	struct tsc_rate r;
+	int rc = tsc_rate_get(-1, &r);
+
+	OK(rc == 0 && r.khz > 0 && !strcmp(r.source, "host TSC vs CLOCK_MONOTONIC") &&
+		   strstr(r.why, "KVM_GET_TSC_KHZ") && strstr(r.why, "Bad file descriptor"),
+	   "KVM_GET_TSC_KHZ failing falls back to the measured host TSC: %llu kHz (%s)", (unsigned long long)r.khz,
+	   r.why);
+	OK(r.khz > 100000 && r.khz < 10000000, "the measured rate is a plausible TSC (0.1 to 10 GHz)");
+}
+
 int main(void)
 {
 	test_buckets();
+	test_tsc_fallback();
 	test_figures();
 	test_hostile();
 	return tap_done();

@@ -110,6 +110,7 @@ struct stall_figures *stall_collect(struct machine *m)
 			s->rejected++;
 		}
 	}
+	s->all.stride = s->stride;
 	if (s->published || s->rejected)
 		tsc_rate_get(m->vcpus[0].fd, &s->tsc);
 	return s;

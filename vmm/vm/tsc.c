@@ -48,7 +48,7 @@ int tsc_rate_get(int vcpu_fd, struct tsc_rate *r)
 		r->source = "KVM_GET_TSC_KHZ";
 		return 0;
 	}
-	snprintf(r->why, sizeof(r->why), "KVM_GET_TSC_KHZ %s", khz == 0 ? "returned 0" : strerror(errno));
+	snprintf(r->why, sizeof(r->why), "KVM_GET_TSC_KHZ: %s", khz == 0 ? "returned 0" : strerror(errno));
 	r->source = "host TSC vs CLOCK_MONOTONIC";
 	r->khz = tsc_host_khz(TSC_MEASURE_MS);
 	if (!r->khz) {

@@ -14,7 +14,7 @@
 /* The loop is timed every 256 sub-pages (256 x slots writes, about 1.5 us
  * here): in this loop of cache-missing stores a TSC read costs more than
  * 100 writes' worth (measured: one per 64 writes cost about 11 % of the
- * writes/s, one per 256 about 5 %). */
+ * writes/s, one per 256 about 5 to 10 %). */
 #define GAP_SUBPAGES 256
 
 struct state {

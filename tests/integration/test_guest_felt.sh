@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the guest felt (README "What the guest felt", docs/measurements.md):
+# What the guest felt (docs/measurements.md "What the guest felt"):
 # every run of integrity and hammer, with and without migration, reports
 # its write-gap figure with samples from every vCPU, counts that fall as the
 # threshold rises and p99 <= max; a guest that does not time its writes

@@ -35,8 +35,8 @@ MMU_SRC := $(wildcard mmu/*.c)
 LIB_SRC := $(filter-out vmm/cli/main.c,$(VMM_SRC)) $(MMU_SRC)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c guest/rt/check.c
-RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o $(BUILD)/guest/rt/check.o
+RT_SRC  := guest/rt/entry.S guest/rt/rt.c guest/rt/format.c guest/rt/check.c guest/rt/gaps.c
+RT_OBJ  := $(BUILD)/guest/rt/entry.o $(BUILD)/guest/rt/rt.o $(BUILD)/guest/rt/format.o $(BUILD)/guest/rt/check.o $(BUILD)/guest/rt/gaps.o
 RT_LIB  := $(BUILD)/libnumig-guest.a
 
 GUESTS  := hello idle integrity hammer

@@ -9,7 +9,10 @@
  *   5  vCPU 1 overflows its stack (the others spin)
  *   6  vCPU 1 writes vCPU 0's mailbox
  *   7  vCPU 1 writes the GDT
- *   8  vCPU 1 writes the page tables */
+ *   8  vCPU 1 writes the page tables
+ *   9  publishes write-gap histograms that lie (numig_gap_*): vCPU 0 a
+ *      sample count its buckets do not sum to, vCPU 1 a max above its
+ *      buckets, others counts that wrap when summed */
 #include "../rt/numig_guest.h"
 
 #define FILL_GEN 1
@@ -97,6 +100,15 @@ int guest_main(struct numig_mailbox *mb)
 		break;
 	case 8:
 		wild(mb, NUMIG_PT_POOL);
+		break;
+	case 9:
+		numig_gap_start(64);
+		mb->gaps.bucket[numig_gap_bucket(1000)] = mb->vcpu_id < 2 ? 5 : ~0ull;
+		mb->gaps.bucket[numig_gap_bucket(2000)] = mb->vcpu_id < 2 ? 0 : 2;
+		mb->gaps.max = mb->vcpu_id == 1 ? 1000000 : mb->vcpu_id ? 2000 : 1000;
+		numig_gap_publish();
+		if (mb->vcpu_id == 0)
+			mb->gaps.samples = 6;
 		break;
 	}
 	numig_barrier();

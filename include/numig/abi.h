@@ -126,6 +126,56 @@
 #define NUMIG_PARAM_COUNT 5        /* hcbench: hypercalls to make */
 #define NUMIG_PARAM_WRITE_SET 6    /* hammer: % of each page's 4 KiB pieces written (0 = 100) */
 
+/* ---- what the guest felt: gaps between a vCPU's consecutive writes ----- */
+/* A log-linear histogram of TSC cycles: gaps below NUMIG_GAP_SUBS cycles
+ * have a bucket each; above, every power of two [2^e, 2^(e+1)) is cut into
+ * NUMIG_GAP_SUBS equal sub-buckets, so a bucket is at most 1/NUMIG_GAP_SUBS
+ * (25 %) wide relative to its lower bound, over the whole 64-bit range, in
+ * 2 KiB: it fits the mailbox's free space with 64-bit counts, which never
+ * wrap. The exact max is kept beside it. */
+#define NUMIG_GAP_SUB_BITS 2
+#define NUMIG_GAP_SUBS (1u << NUMIG_GAP_SUB_BITS)
+#define NUMIG_GAP_BUCKETS ((64 - NUMIG_GAP_SUB_BITS + 1) * NUMIG_GAP_SUBS) /* 252 */
+#define NUMIG_GAP_MAGIC NUMIG_ULL(0x3174736968706167) /* "gaphist1": published */
+
+/* Reading the TSC costs more than a write of the integrity guest, so a
+ * guest times every stride-th operation of its write loop (integrity: 64
+ * writes): a gap is the time from one timed point to the next. */
+#define NUMIG_GAP_STRIDE_MAX 65536     /* the most a guest may claim */
+
+struct numig_gap_hist {
+	uint64_t magic;                /* NUMIG_GAP_MAGIC once published, else 0 */
+	uint64_t samples;              /* sum of bucket[], set when published */
+	uint64_t max;                  /* the largest gap, cycles */
+	uint64_t last;                 /* TSC at the last timed point (the guest's own state) */
+	uint64_t stride;               /* operations per gap, as the guest declared it */
+	uint64_t bucket[NUMIG_GAP_BUCKETS];
+};
+
+/* The bucket of a gap of `cycles` TSC cycles (guest and VMM alike). */
+static inline uint32_t numig_gap_bucket(uint64_t cycles)
+{
+	uint32_t e;
+
+	if (cycles < NUMIG_GAP_SUBS)
+		return (uint32_t)cycles;
+	e = 63u - (uint32_t)__builtin_clzll(cycles); /* >= NUMIG_GAP_SUB_BITS */
+	return ((e - NUMIG_GAP_SUB_BITS + 1) << NUMIG_GAP_SUB_BITS) +
+	       (uint32_t)((cycles >> (e - NUMIG_GAP_SUB_BITS)) & (NUMIG_GAP_SUBS - 1));
+}
+
+/* The smallest gap that falls in bucket b (b < NUMIG_GAP_BUCKETS); the
+ * bucket ends where bucket b + 1 begins (the last one at 2^64). */
+static inline uint64_t numig_gap_bucket_low(uint32_t b)
+{
+	uint32_t e;
+
+	if (b < NUMIG_GAP_SUBS)
+		return b;
+	e = (b >> NUMIG_GAP_SUB_BITS) + NUMIG_GAP_SUB_BITS - 1;
+	return (uint64_t)(NUMIG_GAP_SUBS + (b & (NUMIG_GAP_SUBS - 1))) << (e - NUMIG_GAP_SUB_BITS);
+}
+
 struct numig_mailbox {
 	uint64_t self;                 /* GVA of this mailbox (read via %fs:0) */
 	uint64_t magic;
@@ -153,6 +203,9 @@ struct numig_mailbox {
 		char name[NUMIG_PARAM_NAME_LEN]; /* [a-z0-9_], NUL-terminated */
 		uint64_t value;
 	} user_param[NUMIG_NR_USER_PARAMS];
+	/* What the guest felt (numig_gap_*()): appended after user_param, so
+	 * every offset above is unchanged. */
+	struct numig_gap_hist gaps;
 };
 
 _Static_assert(sizeof(struct numig_mailbox) <= NUMIG_MAILBOX_SIZE, "mailbox fits its page");

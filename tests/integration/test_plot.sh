@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --plot as a reader sees it: the SVG is rendered with rsvg-convert and the
 # PNG's pixels are read (png_panels.py): a title naming guest, vCPUs, nodes,
-# strategy and host; every histogram shows bars and its p50 and p99 markers;
+# strategy and host; every histogram shows bars and its p50 and p99 markers,
+# the guest-felt write gaps among them;
 # the three rate series (ops/s, migrations/s, guard flushes/s) are drawn; no
 # panel is empty.
 set -u
@@ -30,6 +31,15 @@ else not_ok "title visible" "$(cat "$tmp/panels")"; fi
 hists=$(grep -c ' bars' "$tmp/panels"); marked=$(grep -c ' bars p50 p99$' "$tmp/panels")
 if [ "$hists" -ge 6 ] && [ "$hists" -eq "$marked" ]; then ok "all $hists histograms show bars and p50 and p99 markers"
 else not_ok "histograms with markers ($marked of $hists)" "$(cat "$tmp/panels")"; fi
+# What the guest felt: the write-gap histogram of all vCPUs, drawn like the
+# others (its panel found by its title's place among the panels).
+felt=$(python3 -c '
+import re, sys
+names = re.findall(r"<g class=\"panel\"[^>]*>\n<rect[^>]*/>\n<text[^>]*>([^<]*)<", open(sys.argv[1]).read())
+print(names.index("guest write gaps (all vCPUs)") if "guest write gaps (all vCPUs)" in names else -1)' "$tmp/run.svg")
+if [ "$felt" -ge 0 ] && grep -q "^$felt bars p50 p99\$" "$tmp/panels"; then
+	ok "the guest-felt panel (panel $felt) shows the write gaps' bars, p50 and p99"
+else not_ok "guest-felt panel (index $felt)" "$(cat "$tmp/panels")"; fi
 lines=$(grep -cE '^[0-9]+ line$' "$tmp/panels")
 if [ "$lines" -eq 3 ] && grep -q 'guard flushes/s' "$tmp/run.svg"; then ok "3 rate panels drawn, guard flushes/s among them"
 else not_ok "rate panels ($lines)" "$(cat "$tmp/panels")"; fi

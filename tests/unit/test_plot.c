@@ -102,9 +102,9 @@ static void test_full_report(void)
 	uint64_t fault[64] = { 0 }, migrate[20] = { 0 };
 	double t[50], v[50], t2[5] = { 0, 1, 2, 3, 4 }, v2[5] = { 1, 2, NAN, 4, 5 };
 	struct plot_hist h[] = {
-		{ "fault-resolve", fault, 64, 1100, 4000 },
-		{ "migrate<copy>&map", migrate, 20, 0, 0 },
-		{ "empty-phase", NULL, 0, 0, 0 },
+		{ "fault-resolve", fault, 64, 1100, 4000, false },
+		{ "migrate<copy>&map", migrate, 20, 0, 0, false },
+		{ "empty-phase", NULL, 0, 0, 0, false },
 	};
 	struct plot_series s[] = {
 		{ "throughput", "Mops/s", t, v, 50 },
@@ -167,7 +167,7 @@ static void test_edge_data(void)
 	double flat_t[3] = { 1, 2, 3 }, flat_v[3] = { 7, 7, 7 };
 	double huge_t[2] = { -1e308, 1e308 }, huge_v[2] = { -1e308, 1e308 };
 	uint64_t top[64] = { 0 };
-	struct plot_hist h[] = { { "top-bucket", top, 64, 0, 0 } };
+	struct plot_hist h[] = { { "top-bucket", top, 64, 0, 0, false } };
 	struct plot_series s[] = {
 		{ "dense", "ns", t, v, 1000000 },
 		{ "single", "x", &one_t, &one_v, 1 },
@@ -227,9 +227,34 @@ static void test_empty(void)
 	check_xmllint(path, "empty report is well-formed XML (xmllint)");
 }
 
+/* log_y (the guest-felt panel): a one-sample tail next to a million stays
+ * visible, log1p(1) / log1p(1e6) of the plot's 132 px = 7 px; linear, it
+ * gets the 1 px minimum. */
+static void test_log_y(void)
+{
+	uint64_t b[32] = { 0 };
+	struct plot_hist h[] = { { "tail", b, 32, 0, 0, true }, { "lin", b, 32, 0, 0, false } };
+	char path[256], *doc, *lin;
+
+	b[10] = 1000000;
+	b[20] = 1;
+	path_in(path, sizeof(path), "logy.svg");
+	OK(plot_write_svg(path, "t", h, 2, NULL, 0, err, sizeof(err)) == 0, "log-y report written (%s)", err);
+	doc = slurp(path, NULL);
+	if (!OK(doc != NULL, "log-y report readable"))
+		return;
+	lin = strstr(doc, ">lin<");
+	OK(lin && strstr(doc, "height=\"7\"><title>[1.05ms, 2.1ms): 1<") &&
+		   strstr(doc, "height=\"7\"><title>[1.05ms, 2.1ms): 1<") < lin &&
+		   strstr(lin, "height=\"1\"><title>[1.05ms, 2.1ms): 1<"),
+	   "a 1-sample bar beside 1e6 is 7 px on a log scale, 1 px on a linear one");
+	OK(count_str(doc, "count (log scale)") == 1, "the log panel says so on its y axis");
+	free(doc);
+}
+
 static void test_errors(void)
 {
-	struct plot_hist h = { "x", NULL, 0, 0, 0 };
+	struct plot_hist h = { "x", NULL, 0, 0, 0, false };
 	char path[256];
 	int rc;
 
@@ -299,6 +324,7 @@ int main(void)
 	test_full_report();
 	test_edge_data();
 	test_empty();
+	test_log_y();
 	test_errors();
 	test_write_error();
 
@@ -307,6 +333,8 @@ int main(void)
 	path_in(path, sizeof(path), "edge.svg");
 	remove(path);
 	path_in(path, sizeof(path), "empty.svg");
+	remove(path);
+	path_in(path, sizeof(path), "logy.svg");
 	remove(path);
 	OK(rmdir(dir) == 0, "temp dir cleaned up");
 	return tap_done();

@@ -206,7 +206,8 @@ static void hist_panel(FILE *f, int idx, const struct plot_hist *h)
 		uint64_t c = bucket(h, i);
 		int x0 = PLOT_L + (i - lo) * PLOT_W / nb;
 		int x1 = PLOT_L + (i - lo + 1) * PLOT_W / nb;
-		int bh = (int)((double)c / (double)maxc * PLOT_H + 0.5);
+		double share = h->log_y ? log1p((double)c) / log1p((double)maxc) : (double)c / (double)maxc;
+		int bh = (int)(share * PLOT_H + 0.5);
 
 		if (!c)
 			continue;
@@ -234,7 +235,7 @@ static void hist_panel(FILE *f, int idx, const struct plot_hist *h)
 	snprintf(buf, sizeof(buf), "%" PRIu64, maxc);
 	text_at(f, PLOT_L - 6, PLOT_T + 4, "end", buf);
 	text_at(f, PLOT_L - 6, PLOT_B + 4, "end", "0");
-	y_title(f, "count");
+	y_title(f, h->log_y ? "count (log scale)" : "count");
 	fputs("</g>\n", f);
 }
 

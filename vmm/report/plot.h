@@ -5,6 +5,7 @@
 #ifndef NUMIG_VMM_PLOT_H
 #define NUMIG_VMM_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct plot_hist {
 	const uint64_t *buckets;
 	int nbuckets;
 	double p50_ns, p99_ns;  /* marked with a labelled line each; 0: not marked */
+	bool log_y;             /* bar heights on a log scale: a rare tail stays visible */
 };
 
 /* Time series: v[i] at t_s[i] seconds since start, drawn as a polyline.

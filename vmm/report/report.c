@@ -12,6 +12,7 @@
 #include "vmm/vm/place.h"
 #include "mmu/strategy.h"
 #include "plot.h"
+#include "stall.h"
 #include "text.h"
 
 #define PHASES_MAX 16
@@ -328,6 +329,12 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	human_memory(f, m, &s);
 	report_host_counters_human(f, &m->host_counters);
 	human_integrity(f, o, m, &s);
+	{
+		struct stall_figures *felt = stall_collect(m);
+
+		stall_human(f, felt);
+		free(felt);
+	}
 	if (m->cfg.fail.point != FP_NONE)
 		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
 			(unsigned long long)faultpoint_failures());
@@ -679,6 +686,12 @@ int report_json(FILE *f, struct machine *m, const struct run_outcome *o)
 	json_migration(&w, m, &s);
 	account_json(&w, m);
 	json_integrity(&w, o, &m->checks);
+	{
+		struct stall_figures *felt = stall_collect(m);
+
+		stall_json(&w, felt);
+		free(felt);
+	}
 	json_pages(&w, m, &s);
 	json_series(&w, m);
 	report_host_counters_json(&w, &m->host_counters);
@@ -704,8 +717,9 @@ static void plot_title(char *buf, size_t len, struct machine *m, const struct mm
 
 int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 {
-	static uint64_t buckets[PHASES_MAX][LAT_HIST_BUCKETS];
-	struct plot_hist h[PHASES_MAX];
+	static uint64_t buckets[PHASES_MAX + 1][LAT_HIST_BUCKETS];
+	struct plot_hist h[PHASES_MAX + 1];
+	struct stall_figures *felt = NULL;
 	struct phase ph[PHASES_MAX];
 	struct mmu_snapshot snap;
 	size_t n, nh = 0, ns = m->nr_samples;
@@ -729,9 +743,11 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 		memset(&sum, 0, sizeof(sum));
 		lat_rec_summarize(ph[i].rec, &sum);
 		lat_rec_histogram(ph[i].rec, buckets[nh], LAT_HIST_BUCKETS);
-		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99 };
+		h[nh] = (struct plot_hist){ ph[i].label, buckets[nh], LAT_HIST_BUCKETS, (double)sum.p50, (double)sum.p99, false };
 		nh++;
 	}
+	felt = stall_collect(m);
+	nh += (size_t)stall_plot_hist(felt, buckets[nh], LAT_HIST_BUCKETS, &h[nh]);
 	for (size_t i = 0; i < ns; i++) {
 		t[i] = m->samples[i].t_s;
 		ops[i] = m->samples[i].ops_per_s;
@@ -744,6 +760,7 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	plot_title(title, sizeof(title), m, &snap);
 	rc = plot_write_svg(path, title, h, nh, s, 3, err, errlen);
 out:
+	free(felt);
 	free(t);
 	free(ops);
 	free(mig);

@@ -59,3 +59,45 @@ int guest_integrity_layout(const struct numig_mailbox *mb0, uint64_t vcpus, uint
 	}
 	return 0;
 }
+
+int guest_gap_hist(const struct numig_mailbox *mb, struct gap_hist *h, char *why, size_t whylen)
+{
+	struct numig_gap_hist g;
+	uint64_t sum = 0;
+	uint32_t top = NUMIG_GAP_BUCKETS; /* none */
+
+	memcpy(&g, (const void *)&mb->gaps, sizeof(g)); /* once: the guest may change it meanwhile */
+	memset(h, 0, sizeof(*h));
+	if (g.magic != NUMIG_GAP_MAGIC)
+		return 0;
+	if (!g.stride || g.stride > NUMIG_GAP_STRIDE_MAX) {
+		snprintf(why, whylen, "stride %llu outside 1..%d", (unsigned long long)g.stride, NUMIG_GAP_STRIDE_MAX);
+		return -1;
+	}
+	for (uint32_t b = 0; b < NUMIG_GAP_BUCKETS; b++) {
+		if (__builtin_add_overflow(sum, g.bucket[b], &sum)) {
+			snprintf(why, whylen, "bucket counts overflow 64 bits (at bucket %u)", b);
+			return -1;
+		}
+		if (g.bucket[b])
+			top = b;
+	}
+	if (sum != g.samples) {
+		snprintf(why, whylen, "buckets sum to %llu, samples says %llu", (unsigned long long)sum,
+			 (unsigned long long)g.samples);
+		return -1;
+	}
+	if (top == NUMIG_GAP_BUCKETS ? g.max != 0 : numig_gap_bucket(g.max) != top) {
+		if (top == NUMIG_GAP_BUCKETS)
+			snprintf(why, whylen, "max %llu cycles with no samples", (unsigned long long)g.max);
+		else
+			snprintf(why, whylen, "max %llu cycles is not in the highest non-empty bucket (%u)",
+				 (unsigned long long)g.max, top);
+		return -1;
+	}
+	h->samples = sum;
+	h->max = g.max;
+	h->stride = g.stride;
+	memcpy(h->bucket, g.bucket, sizeof(h->bucket));
+	return 1;
+}

@@ -34,4 +34,21 @@ struct integrity_layout {
 int guest_integrity_layout(const struct numig_mailbox *mb0, uint64_t vcpus, uint64_t pages, uint64_t slots,
 			   uint64_t scratch_bytes, struct integrity_layout *l, char *why, size_t whylen);
 
+/* What the guest felt: a vCPU's write-gap histogram (struct numig_gap_hist),
+ * as numig uses it: cycles, one stride, buckets whose sum is samples. */
+struct gap_hist {
+	uint64_t samples;       /* gaps recorded: the buckets' sum */
+	uint64_t max;           /* cycles, in the highest non-empty bucket */
+	uint64_t stride;        /* operations per gap, 1..NUMIG_GAP_STRIDE_MAX */
+	uint64_t bucket[NUMIG_GAP_BUCKETS];
+};
+
+/* Copies mb->gaps once and checks it: published (magic), a stride in
+ * 1..NUMIG_GAP_STRIDE_MAX, bucket counts whose sum neither wraps nor
+ * differs from samples, a max in the highest non-empty bucket (0 with no
+ * samples). 1 and h filled; 0 when the guest published none (a guest that
+ * does not time its writes, or a vCPU stopped before it finished); -1 with
+ * the reason in why. */
+int guest_gap_hist(const struct numig_mailbox *mb, struct gap_hist *h, char *why, size_t whylen);
+
 #endif

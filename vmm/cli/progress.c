@@ -42,7 +42,7 @@ void progress_show(struct machine *m, double t_s)
 
 	mmu_snapshot(&m->mmu, &s);
 	now.ops = guest_sat_add(machine_sum_counter(m, NUMIG_CNT_OPS), machine_sum_counter(m, NUMIG_CNT_WRITES));
-	now.migrations = s.done;
+	now.migrations = mmu_migrations_done(&m->mmu); /* the kernel migrator's moves too */
 	now.guard_flushes = s.guard_flushes;
 	now.lost = machine_sum_counter(m, NUMIG_CNT_LOST);
 	now.corrupt = machine_sum_counter(m, NUMIG_CNT_CORRUPT);

@@ -1,6 +1,7 @@
 /* Kernel migrators and placement over time in the reports (account.h). */
 #include "account.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "mmu/mmu.h"
@@ -236,6 +237,37 @@ void account_json(struct json_w *w, struct machine *m)
 	json_kv_bool(w, "numa_balancing_fallback", m->mmu.balancing_fallback);
 	json_kmig(w, &m->mmu.kmig);
 	json_timeline(w, m);
+}
+
+int account_plot_series(struct machine *m, struct plot_series *s, double **buf)
+{
+	static const char *const names[ACCOUNT_PLOT_NODES] = { "frames on host node 0", "frames on host node 1",
+								"frames on host node 2", "frames on host node 3" };
+	struct timeline *t = &m->mmu.tl;
+	int k;
+	size_t n;
+
+	*buf = NULL;
+	if (!m->mmu.have_tl)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	n = t->n;
+	k = t->host_nodes < ACCOUNT_PLOT_NODES ? t->host_nodes : ACCOUNT_PLOT_NODES;
+	*buf = calloc((size_t)(k + 1) * (n + 1), sizeof(double));
+	if (!*buf || !n) {
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		(*buf)[i] = t->s[i].t_s;
+		for (int h = 0; h < k; h++)
+			for (int g = 0; g < m->mmu.pool.nr_nodes; g++)
+				(*buf)[(size_t)(h + 1) * (n + 1) + i] += timeline_at(t, i, g, h);
+	}
+	pthread_mutex_unlock(&t->lock);
+	for (int h = 0; h < k; h++)
+		s[h] = (struct plot_series){ names[h], "frames", *buf, *buf + (size_t)(h + 1) * (n + 1), n };
+	return k;
 }
 
 const char *account_nothing_moved(struct machine *m, char *buf, size_t len)

@@ -8,11 +8,17 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "plot.h"
 #include "vmm/vm/machine.h"
 
 void account_human(FILE *f, struct machine *m);
 /* Keys "migrator", "kernel_migrator" and "placement_timeline". */
 void account_json(struct json_w *w, struct machine *m);
+/* Placement over time as plot series, one panel per host node (the first
+ * ACCOUNT_PLOT_NODES): in-use frames of every guest node on it. Fills
+ * s[0..k) and returns k; their arrays live in *buf, which the caller frees. */
+#define ACCOUNT_PLOT_NODES 4
+int account_plot_series(struct machine *m, struct plot_series *s, double **buf);
 /* Why a move-pages run is an environment failure (the kernel moved none of
  * the pages asked for), or NULL; written into buf. */
 const char *account_nothing_moved(struct machine *m, char *buf, size_t len);

@@ -709,7 +709,7 @@ static void plot_title(char *buf, size_t len, struct machine *m, const struct mm
 		 "numig: guest %s, %d vCPU%s, %d guest node%s, %s%s, guard %s%s\n"
 		 "host: kernel %d.%d.%d, %s, %d CPUs, %d NUMA node%s; %u working-set pages, %.1f s",
 		 c->guest, c->nr_vcpus, c->nr_vcpus == 1 ? "" : "s", c->mmu.nr_nodes, c->mmu.nr_nodes == 1 ? "" : "s",
-		 mmu_strategy_name(&c->mmu), s->copy_threads > 1 ? ", parallel copy" : "", c->mmu.guard ? "on" : "OFF (unsafe)",
+		 mmu_kernel_migrator(&c->mmu) ? mmu_migrator_name(c->mmu.migrator) : mmu_strategy_name(&c->mmu), s->copy_threads > 1 ? ", parallel copy" : "", c->mmu.guard ? "on" : "OFF (unsafe)",
 		 s->batch_pages > 1 ? ", batched" : "", m->host.version.major, m->host.version.minor,
 		 m->host.version.patch, m->host.mmu_mode, m->host.cpus, m->host.nodes, m->host.nodes == 1 ? "" : "s",
 		 s->ws_pages, run_seconds(m));
@@ -725,9 +725,10 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	size_t n, nh = 0, ns = m->nr_samples;
 	double *t = calloc(ns + 1, sizeof(double)), *ops = calloc(ns + 1, sizeof(double));
 	double *mig = calloc(ns + 1, sizeof(double)), *guard = calloc(ns + 1, sizeof(double));
-	struct plot_series s[3];
+	struct plot_series s[3 + ACCOUNT_PLOT_NODES];
+	double *placed = NULL;
 	char title[512];
-	int rc = -1;
+	int rc = -1, np;
 
 	if (!t || !ops || !mig || !guard) {
 		snprintf(err, errlen, "out of memory");
@@ -757,9 +758,11 @@ int report_plot(const char *path, struct machine *m, char *err, size_t errlen)
 	s[0] = (struct plot_series){ "guest throughput", "ops/s", t, ops, ns };
 	s[1] = (struct plot_series){ "migrations", "migrations/s", t, mig, ns };
 	s[2] = (struct plot_series){ "guard flushes", "guard flushes/s", t, guard, ns };
+	np = account_plot_series(m, &s[3], &placed);
 	plot_title(title, sizeof(title), m, &snap);
-	rc = plot_write_svg(path, title, h, nh, s, 3, err, errlen);
+	rc = plot_write_svg(path, title, h, nh, s, 3 + (size_t)np, err, errlen);
 out:
+	free(placed);
 	free(felt);
 	free(t);
 	free(ops);

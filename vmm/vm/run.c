@@ -108,7 +108,7 @@ static void take_sample(struct machine *m, uint64_t now, uint64_t *last_t, uint6
 	if (dt <= 0)
 		return;
 	mmu_snapshot(&m->mmu, &snap);
-	mig = snap.done;
+	mig = mmu_migrations_done(&m->mmu); /* the kernel migrator's moves too */
 	guard = snap.guard_flushes;
 	if (m->nr_samples == m->cap_samples) {
 		size_t cap = m->cap_samples ? m->cap_samples * 2 : 256;

@@ -41,8 +41,12 @@ if [ "$felt" -ge 0 ] && grep -q "^$felt bars p50 p99\$" "$tmp/panels"; then
 	ok "the guest-felt panel (panel $felt) shows the write gaps' bars, p50 and p99"
 else not_ok "guest-felt panel (index $felt)" "$(cat "$tmp/panels")"; fi
 lines=$(grep -cE '^[0-9]+ line$' "$tmp/panels")
-if [ "$lines" -eq 3 ] && grep -q 'guard flushes/s' "$tmp/run.svg"; then ok "3 rate panels drawn, guard flushes/s among them"
-else not_ok "rate panels ($lines)" "$(cat "$tmp/panels")"; fi
+# 3 rate panels, then placement over time: one panel per host node (up to 4).
+hn=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l); [ "$hn" -ge 1 ] || hn=1; [ "$hn" -le 4 ] || hn=4
+if [ "$lines" -eq $((3 + hn)) ] && grep -q 'guard flushes/s' "$tmp/run.svg" &&
+	[ "$(grep -c '>frames on host node [0-9]<' "$tmp/run.svg")" -eq "$hn" ]; then
+	ok "3 rate panels and $hn placement panel(s) drawn (frames on host node 0..$((hn - 1)))"
+else not_ok "rate and placement panels ($lines lines, want $((3 + hn)))" "$(cat "$tmp/panels")"; fi
 if ! grep -qE '^[0-9]+ *$' "$tmp/panels" && ! grep -q 'no samples' "$tmp/run.svg"; then ok "no empty panel"
 else not_ok "an empty panel" "$(cat "$tmp/panels")"; fi
 # Time axes tick at round seconds from 0; rate axes start at 0.

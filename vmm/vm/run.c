@@ -74,6 +74,7 @@ static void *vcpu_thread(void *arg)
 		}
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		atomic_store(&v->in_run, 0);
+		v->exit_ns = now_ns();
 		if (rc >= 0 && faultpoint_hit(FP_KVM_RUN)) {
 			rc = -1;
 			errno = EIO;

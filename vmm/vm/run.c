@@ -137,7 +137,7 @@ static void ask_guest_to_stop(struct machine *m)
 	/* Migration ends first, so the guest's final sweep sees settled memory. */
 	mmu_stop(&m->mmu);
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		m->vcpus[i].mb->stop = 1;
+		__atomic_store_n(&m->vcpus[i].mb->stop, 1, __ATOMIC_RELAXED); /* machine_fail may store it too */
 }
 
 int machine_start(struct machine *m, struct nerr *e)

@@ -27,7 +27,7 @@ libdir=\${prefix}/lib
 Name: numig-guest
 Description: runtime for numig test guests (freestanding x86-64, ring 3, linked at 8 MiB)
 Version: $version
-Cflags: -ffreestanding -fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin -I\${includedir}
+Cflags: -ffreestanding -fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fstack-clash-protection -fno-asynchronous-unwind-tables -fno-builtin -I\${includedir}
 Libs: -nostdlib -static -Wl,-T,\${libdir}/numig/guest.ld \${libdir}/libnumig-guest.a
 PC
 chmod 644 "$tmp"

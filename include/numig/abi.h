@@ -79,9 +79,14 @@
 /* Isolation: each vCPU runs on its own tables (CR3), which map the first
  * 8 MiB with 4 KiB pages: page 0, the lowest page of every stack (a guard
  * page) and everything past the last stack are unmapped; only the vCPU's own
- * mailbox and the user stacks are reachable from ring 3; tables, GDT, TSS,
- * IDT, kernel stacks and the other mailboxes are supervisor-only. */
-#define NUMIG_STACK_PTS NUMIG_ULL(0xa0000)   /* 3 shared 4 KiB tables: the stacks */
+ * mailbox and its own user stack are reachable from ring 3; tables, GDT,
+ * TSS, IDT, kernel stacks, the other mailboxes and the other vCPUs' user
+ * stacks are supervisor-only, so a frame larger than its stack faults on its
+ * first store outside it (docs/design.md "Stack clash"). */
+#define NUMIG_STACK_PTS NUMIG_ULL(0xa0000)   /* 3 shared 4 KiB tables: the stacks, all supervisor */
+/* Per vCPU, copies of the 1 or 2 stack tables its user stack lies in, with
+ * that stack user-writable: NUMIG_MAX_VCPUS + 2 pages at most. */
+#define NUMIG_OWN_STACK_PTS NUMIG_ULL(0xa3000)
 #define NUMIG_VCPU_TABLES NUMIG_ULL(0x100000) /* per vCPU: PML4, PDPT, PD, table of 0..2 MiB */
 #define NUMIG_VCPU_TABLES_SIZE NUMIG_ULL(0x4000)
 #define NUMIG_GUARD_SIZE NUMIG_ULL(0x1000)  /* below each kernel and user stack */

@@ -30,6 +30,9 @@ if flags=$(pkg-config --cflags --libs numig-guest) && grep -q "$tmp/moved-sdk/" 
 else
 	not_ok "pkg-config numig-guest" "$flags"
 fi
+# A frame larger than a page is probed from the top (issue 23, docs/design.md "Stack clash").
+if grep -qw -- -fstack-clash-protection <<<"$flags"; then ok "pkg-config --cflags numig-guest asks for -fstack-clash-protection"
+else not_ok "pkg-config --cflags numig-guest asks for -fstack-clash-protection" "$flags"; fi
 
 # README's example, exactly as the README shows it, and its build command.
 mkdir -p "$tmp/elsewhere"

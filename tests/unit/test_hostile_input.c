@@ -34,6 +34,21 @@ static void test_guest_values(void)
 	guest_msg(&mb, out, sizeof(out));
 	OK(!strcmp(out, "\\x1b[2Jx\\x0ay"), "escape sequences and newlines are escaped (%s)", out);
 
+	{
+		/* The #PF frame's RSP: only from inside the kernel stack. */
+		static uint8_t sys[0x3000];
+		uint64_t rsp = 0, want = 0x219000;
+
+		memcpy(sys + 0x2000 - 88 + GUEST_PF_FRAME_RSP, &want, 8);
+		OK(!guest_pf_user_rsp(sys, 0x1000, 0x2000, 0x2000 - 88, &rsp) && rsp == want,
+		   "the ring-3 RSP is read from the handler's frame");
+		OK(guest_pf_user_rsp(sys, 0x1000, 0x2000, 0x2000 - 79, &rsp) == -1 &&
+			   guest_pf_user_rsp(sys, 0x1000, 0x2000, 0x800, &rsp) == -1 &&
+			   guest_pf_user_rsp(sys, 0x1000, 0x2000, UINT64_MAX - 8, &rsp) == -1 &&
+			   guest_pf_user_rsp(sys, 0x2000, 0x1000, 0x1800, &rsp) == -1,
+		   "a kernel RSP whose frame leaves the kernel stack is refused, never read");
+	}
+
 	mb.result[NUMIG_RES_SLOTS] = 256;
 	OK(guest_integrity_layout(&mb, 2, 4, 1, 1 << 30, &l, why, sizeof(why)) == -1 && strstr(why, "claims 256"),
 	   "a claimed layout that disagrees with numig's is refused (%s)", why);

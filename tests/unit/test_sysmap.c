@@ -66,6 +66,9 @@ int main(void)
 	   "the lowest page of the kernel and the user stack is an unmapped guard page");
 	OK(user_writable(mem, 0, ustack_lo + NUMIG_GUARD_SIZE) && user_writable(mem, 0, sysarea_ustack_top(0) - 8),
 	   "the rest of the user stack is writable from ring 3");
+	OK(!user_writable(mem, 1, sysarea_ustack_top(0) - 8) && !user_writable(mem, 0, sysarea_ustack_top(1) - 8) &&
+		   (walk(mem, sysmap_root(1), sysarea_ustack_top(0) - 8) & PTE_RW),
+	   "ring 3 of one vCPU cannot write another's user stack, which ring 0 still reaches (issue 23)");
 	OK(!user_writable(mem, 0, sysarea_kstack_top(0) - 8) && (walk(mem, sysmap_root(0), sysarea_kstack_top(0) - 8) & PTE_RW),
 	   "the kernel stack is writable from ring 0 only");
 	OK(walk(mem, sysmap_root(0), sysarea_ustack_top(1)) == 0, "nothing is mapped past the last vCPU's stack");
@@ -80,6 +83,40 @@ int main(void)
 		OK(sysmap_describe(ustack_lo + 100, 2, buf, sizeof(buf)) && strstr(buf, "vCPU 0's user stack"),
 		   "a fault in the guard page names the vCPU's stack (%s)", buf);
 		OK(!sysmap_describe(NUMIG_IMAGE_BASE, 2, buf, sizeof(buf)), "the image is nothing special");
+		OK(sysmap_describe(sysarea_ustack_top(0) - 8, 2, buf, sizeof(buf)) && strstr(buf, "vCPU 0's user stack (ring 3"),
+		   "a fault in another vCPU's user stack names whose it is (%s)", buf);
+	}
+	{
+		/* Every vCPU of the largest machine, every page of the stack area:
+		 * ring 3 writes exactly its own user stack, guard page excluded
+		 * (the stacks that straddle a 2 MiB table get two private tables). */
+		int bad = -1;
+		uint64_t bad_va = 0;
+
+		memset(mem, 0, MEM);
+		pt_init(&t, mem, NUMIG_PT_POOL, NUMIG_PT_POOL_END, &e);
+		for (uint64_t a = 0; a < MEM; a += PT_HUGE)
+			pt_map_2m(&t, a, a, PTE_LEAF_2M, &e);
+		sysmap_build(mem, NUMIG_MAX_VCPUS, t.root);
+		for (int v = 0; v < NUMIG_MAX_VCPUS && bad < 0; v++) {
+			uint64_t lo = sysarea_ustack_top(v) - NUMIG_USTACK_SIZE + NUMIG_GUARD_SIZE, hi = sysarea_ustack_top(v);
+
+			for (uint64_t va = NUMIG_STACKS; va < NUMIG_IMAGE_BASE && bad < 0; va += PT_PAGE)
+				if (user_writable(mem, v, va) != (va >= lo && va < hi)) {
+					bad = v;
+					bad_va = va;
+				}
+		}
+		OK(bad < 0, "%d vCPUs: each writes from ring 3 its own user stack and no other stack page "
+			    "(first wrong: vCPU %d at %#llx)",
+		   NUMIG_MAX_VCPUS, bad, (unsigned long long)bad_va);
+		{
+			uint64_t lo = sysarea_ustack_top(25) - NUMIG_USTACK_SIZE, hi = sysarea_ustack_top(25);
+
+			OK(lo < 2 * PT_HUGE && hi > 2 * PT_HUGE && user_writable(mem, 25, hi - 8) &&
+				   user_writable(mem, 25, lo + NUMIG_GUARD_SIZE),
+			   "vCPU 25's user stack straddles 4 MiB and is writable on both sides");
+		}
 	}
 	free(mem);
 	return tap_done();

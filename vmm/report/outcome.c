@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "vmm/vm/failure_order.h"
 #include "vmm/vm/guest_input.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -90,10 +91,16 @@ void outcome_decide(struct machine *m, struct run_outcome *o)
 		}
 		return;
 	}
-	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
-		if (atomic_load(&m->vcpus[i].end) == VCPU_FAILED) {
-			o->exit_code = m->vcpus[i].fail_class ? m->vcpus[i].fail_class : NUMIG_EXIT_GUEST;
-			snprintf(o->message, sizeof(o->message), "%s", m->vcpus[i].fail);
+	/* The first failure in time, not the lowest vCPU: a later one may be
+	 * its consequence (report_human lists those). */
+	{
+		int order[NUMIG_MAX_VCPUS];
+
+		if (failure_order(m->vcpus, m->cfg.nr_vcpus, order) > 0) {
+			const struct vcpu *v = &m->vcpus[order[0]];
+
+			o->exit_code = v->fail_class ? v->fail_class : NUMIG_EXIT_GUEST;
+			snprintf(o->message, sizeof(o->message), "%s", v->fail);
 			return;
 		}
 	}

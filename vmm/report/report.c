@@ -14,6 +14,7 @@
 #include "plot.h"
 #include "stall.h"
 #include "text.h"
+#include "vmm/vm/failure_order.h"
 
 #define PHASES_MAX 16
 
@@ -309,6 +310,17 @@ static void human_integrity(FILE *f, const struct run_outcome *o, struct machine
 			(unsigned long long)s->injected_offset);
 }
 
+/* Failures after the first: consequences, never the result (issue 23). */
+static void human_later_failures(FILE *f, struct machine *m)
+{
+	int order[NUMIG_MAX_VCPUS], nr = failure_order(m->vcpus, m->cfg.nr_vcpus, order);
+	char esc[4 * sizeof(m->vcpus[0].fail) + 1];
+
+	for (int k = 1; k < nr; k++)
+		fprintf(f, "later failure, after vCPU %d failed: %s\n", order[0],
+			text_escape(esc, sizeof(esc), m->vcpus[order[k]].fail));
+}
+
 int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 {
 	const struct mmu_config *c = &m->cfg.mmu;
@@ -338,6 +350,7 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	if (m->cfg.fail.point != FP_NONE)
 		fprintf(f, "fault seam: --fail %s: %llu failures injected\n", faultpoint_name(m->cfg.fail.point),
 			(unsigned long long)faultpoint_failures());
+	human_later_failures(f, m);
 	fprintf(f, "result: %s (exit %d)\n", text_escape(esc, sizeof(esc), o->message), o->exit_code);
 	return fflush(f) || ferror(f) ? -1 : 0;
 }
@@ -361,6 +374,8 @@ static void json_summary(struct json_w *w, const char *key, const struct lat_rec
 
 static void json_vcpus(struct json_w *w, struct machine *m)
 {
+	int order[NUMIG_MAX_VCPUS], nr = failure_order(m->vcpus, m->cfg.nr_vcpus, order);
+
 	json_key(w, "vcpus");
 	json_arr_begin(w);
 	for (int i = 0; i < m->cfg.nr_vcpus; i++) {
@@ -388,6 +403,13 @@ static void json_vcpus(struct json_w *w, struct machine *m)
 		json_kv_u64(w, "writes", v->mb->counter[NUMIG_CNT_WRITES]);
 		if (v->fail[0])
 			json_kv_str(w, "failure", v->fail);
+		for (int k = 0; k < nr; k++)
+			if (order[k] == i) {
+				/* 1 = the failure the result names; later ones are its consequences. */
+				json_kv_i64(w, "failure_rank", k + 1);
+				if (k)
+					json_kv_i64(w, "failed_after_vcpu", order[0]);
+			}
 		json_obj_end(w);
 	}
 	json_arr_end(w);

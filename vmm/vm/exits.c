@@ -7,6 +7,7 @@
 
 #include "exits.h"
 #include "guest_input.h"
+#include "sysarea.h"
 #include "sysmap.h"
 
 #include "machine.h"
@@ -93,6 +94,23 @@ static int handle_hypercall(struct vcpu *v, uint32_t nr)
 	}
 }
 
+/* A ring-3 fault whose RSP is below the vCPU's own user stack: a frame
+ * larger than the stack (docs/design.md "Stack clash"). Said whatever the
+ * faulting address, since without -fstack-clash-protection the first store
+ * that faults may lie anywhere below. "" otherwise. */
+static const char *overflow_note(struct vcpu *v, const struct kvm_regs *r, char *buf, size_t len)
+{
+	uint64_t klo = sysarea_kstack_top(v->id) - NUMIG_KSTACK_SIZE + NUMIG_GUARD_SIZE, rsp;
+	uint64_t ulo = sysarea_ustack_top(v->id) - NUMIG_USTACK_SIZE + NUMIG_GUARD_SIZE;
+
+	buf[0] = 0;
+	if ((r->rsi & 4) && !guest_pf_user_rsp(v->m->sys, klo, sysarea_kstack_top(v->id), r->rsp, &rsp) && rsp < ulo)
+		snprintf(buf, len, "; RSP %#llx is below vCPU %d's user stack (%#llx..%#llx): a stack overflow of vCPU %d",
+			 (unsigned long long)rsp, v->id, (unsigned long long)ulo,
+			 (unsigned long long)sysarea_ustack_top(v->id), v->id);
+	return buf;
+}
+
 static int handle_page_fault_report(struct vcpu *v)
 {
 	struct kvm_regs r;
@@ -101,14 +119,15 @@ static int handle_page_fault_report(struct vcpu *v)
 	if (get_regs(v, &r))
 		return 1;
 	if (!v->m->have_mmu || mmu_handle_page_fault(&v->m->mmu, v->node, r.rdi) == FAULT_NOT_OURS) {
-		char what[128];
+		char what[128], note[160];
 		const char *where = sysmap_describe(r.rdi, v->m->cfg.nr_vcpus, what, sizeof(what));
 
 		/* Reported against this vCPU: it is the one whose access faulted. */
-		machine_fail(v->m, v, "guest exception #PF page fault (vector 14) at RIP %#llx: CR2 %#llx, error code %#llx (%s %s%s%s%s)",
+		machine_fail(v->m, v, "guest exception #PF page fault (vector 14) at RIP %#llx: CR2 %#llx, error code %#llx (%s %s%s%s%s%s)",
 			     (unsigned long long)r.rcx, (unsigned long long)r.rdi, (unsigned long long)r.rsi,
 			     (r.rsi & 2) ? "write to" : "read of", (r.rsi & 1) ? "a protected page" : "an unmapped address",
-			     where ? ": " : "", where ? where : "", (r.rsi & 4) ? ", from ring 3" : "");
+			     where ? ": " : "", where ? where : "", (r.rsi & 4) ? ", from ring 3" : "",
+			     overflow_note(v, &r, note, sizeof(note)));
 		return 1;
 	}
 	return 0;

@@ -27,6 +27,14 @@ uint64_t guest_sat_add(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
 }
 
+int guest_pf_user_rsp(const uint8_t *sys, uint64_t lo, uint64_t hi, uint64_t krsp, uint64_t *user_rsp)
+{
+	if (hi < lo || hi - lo < GUEST_PF_FRAME_RSP + 8 || krsp < lo || krsp > hi - GUEST_PF_FRAME_RSP - 8)
+		return -1;
+	memcpy(user_rsp, sys + krsp + GUEST_PF_FRAME_RSP, 8);
+	return 0;
+}
+
 int guest_integrity_layout(const struct numig_mailbox *mb0, uint64_t vcpus, uint64_t pages, uint64_t slots,
 			   uint64_t scratch_bytes, struct integrity_layout *l, char *why, size_t whylen)
 {

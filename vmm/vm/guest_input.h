@@ -20,6 +20,13 @@ uint64_t guest_exit_code(const struct numig_mailbox *mb);
 /* a + b, saturating at UINT64_MAX (guest counters may hold anything). */
 uint64_t guest_sat_add(uint64_t a, uint64_t b);
 
+/* The ring-3 RSP of a #PF, from the frame the runtime's handler (entry.S:
+ * five pushes above the CPU's error code, RIP, CS, RFLAGS, RSP, SS) left at
+ * krsp, the RSP it exited with. The guest owns krsp: -1 unless the whole
+ * frame lies in [lo, hi), the vCPU's kernel stack in the system area sys. */
+#define GUEST_PF_FRAME_RSP (5 * 8 + 4 * 8)
+int guest_pf_user_rsp(const uint8_t *sys, uint64_t lo, uint64_t hi, uint64_t krsp, uint64_t *user_rsp);
+
 /* The integrity layout the host check uses: numig's own configuration,
  * never the guest's claim. */
 struct integrity_layout {

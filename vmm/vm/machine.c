@@ -27,8 +27,19 @@ void machine_fail(struct machine *m, struct vcpu *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->fail + n, sizeof(v->fail) - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* Every caller runs on v's own thread, right after its KVM_RUN: the
+	 * exit time is the failure's, even if this thread was preempted since.
+	 * Stamped before the kick below, so a failure the kick or a released
+	 * barrier causes always comes later (failure_order.h). */
+	v->fail_ns = v->exit_ns ? v->exit_ns : now_ns();
+	v->fail_seq = atomic_fetch_add(&m->nr_failed, 1) + 1;
 	atomic_store(&v->end, VCPU_FAILED);
-	/* One failed vCPU ends the run: stop the others. */
+	/* One failed vCPU ends the run: ask the others to finish up (a guest
+	 * polling numig_should_stop() sees it, if it runs before the kick),
+	 * then stop them. Atomic: the main thread may be asking too. */
+	for (int i = 0; i < m->cfg.nr_vcpus; i++)
+		if (m->vcpus[i].mb)
+			__atomic_store_n(&m->vcpus[i].mb->stop, 1, __ATOMIC_RELAXED);
 	atomic_store(&m->stopping, 1);
 	machine_kick_all(m);
 	pthread_mutex_lock(&m->lock);

@@ -54,6 +54,7 @@ struct machine {
 	pthread_cond_t changed;      /* a vCPU ended */
 	int nr_ended;
 	atomic_int stopping;
+	atomic_ullong nr_failed;     /* machine_fail calls so far: each vCPU's fail_seq */
 	atomic_int pausers;          /* stop-the-world: while > 0, vCPUs park outside KVM_RUN */
 	pthread_cond_t resumed;
 	int barrier_count;

@@ -74,6 +74,7 @@ static void *vcpu_thread(void *arg)
 		}
 		rc = ioctl(v->fd, KVM_RUN, 0);
 		atomic_store(&v->in_run, 0);
+		v->exit_ns = now_ns();
 		if (rc >= 0 && faultpoint_hit(FP_KVM_RUN)) {
 			rc = -1;
 			errno = EIO;
@@ -137,7 +138,7 @@ static void ask_guest_to_stop(struct machine *m)
 	/* Migration ends first, so the guest's final sweep sees settled memory. */
 	mmu_stop(&m->mmu);
 	for (int i = 0; i < m->cfg.nr_vcpus; i++)
-		m->vcpus[i].mb->stop = 1;
+		__atomic_store_n(&m->vcpus[i].mb->stop, 1, __ATOMIC_RELAXED); /* machine_fail may store it too */
 }
 
 /* The host's counters before anything of the run moves: the guest is

@@ -1,9 +1,10 @@
 /* Each vCPU's own view of the system area (layout: numig/abi.h, "Isolation"):
  * per-vCPU page tables that share the working set and the image with every
  * other vCPU but map the first 8 MiB page by page, so that ring 3 reaches
- * only its own mailbox and the user stacks, and every stack has an unmapped
- * guard page below it. A stack overflow or a wild write into the system area
- * then faults on the vCPU that did it, instead of corrupting another. */
+ * only its own mailbox and its own user stack, and every stack has an
+ * unmapped guard page below it. A stack overflow (however large the frame:
+ * docs/design.md "Stack clash") or a wild write into the system area then
+ * faults on the vCPU that did it, instead of corrupting another. */
 #ifndef NUMIG_VMM_SYSMAP_H
 #define NUMIG_VMM_SYSMAP_H
 

@@ -37,6 +37,11 @@ struct vcpu {
 	uint64_t exit_code;          /* from DONE, full width */
 	char fail[512];
 	int fail_class;              /* exit code class of the failure: 0 = the guest's (4) */
+	/* When the failure happened, for naming the first one (failure_order.h):
+	 * the time its KVM_RUN returned, and the order machine_fail saw it in. */
+	uint64_t exit_ns;            /* last return from KVM_RUN (the vCPU's thread only) */
+	uint64_t fail_ns;
+	uint64_t fail_seq;           /* 1 = the first machine_fail; 0 = not failed */
 	uint64_t exits, io_exits, hypercalls, pf_exits, efaults, kicks_seen;
 	uint64_t consecutive_efaults;
 	atomic_int in_run;           /* inside KVM_RUN (or about to enter) */

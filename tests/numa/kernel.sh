@@ -67,6 +67,15 @@ else
 	not_ok "numig's huge-page checks after the kernel's moves: split $split; huge/present node 0 $(jv mp nodes.0.placement_after.huge)/$(jv mp nodes.0.placement_after.present), node 1 $(jv mp nodes.1.placement_after.huge)/$(jv mp nodes.1.placement_after.present)"
 fi
 
+# The run's own account of what the host did and what the guest felt.
+rthp=$(jv mp host_counters.vmstat.thp_migration_success) rflush=$(jv mp host_counters.kvm_vm.remote_tlb_flush)
+felt=$(jv mp guest_felt.all.samples)
+if [ "${rthp:-0}" -ge $((${moved:-1} - ${split:-0})) ] && [ "${felt:-0}" -gt 0 ] && [ -n "$rflush" ]; then
+	ok "the report's account: vmstat thp_migration_success +$rthp, KVM remote_tlb_flush +$rflush, pages_2m $(jv mp host_counters.kvm_vm.pages_2m.start) -> $(jv mp host_counters.kvm_vm.pages_2m.end); guest felt $felt gaps, p99 $(jv mp guest_felt.all.p99_us) us, max $(jv mp guest_felt.all.max_us) us"
+else
+	not_ok "the report's account: vmstat thp_migration_success ${rthp:-absent} >= moved - split, KVM statistics present (remote_tlb_flush ${rflush:-absent}), guest-felt samples ${felt:-absent}" "$(why mp)"
+fi
+
 # ---------------------------------------------------------------------------
 section "2. --migrator numa-balancing: both vCPUs on host node 1, guest node 0's memory on host node 0"
 nb=$(cat /proc/sys/kernel/numa_balancing)
@@ -81,7 +90,7 @@ hints=$(($(vm numa_hint_faults) - h0)) nmig=$(($(vm numa_pages_migrated) - n0))
 on1=$(jv nb nodes.0.placement_after.on_node.1)
 echo "# numa-balancing: kernel.numa_balancing=$nb, scan delay $(cat $D/scan_delay_ms 2>/dev/null || echo ?) ms; vmstat numa_hint_faults +$hints, numa_pages_migrated +$nmig; guest node 0 frames on N1 after: ${on1:-0}; timeline: $(jv nb placement_timeline.moved_by_kernel) frames moved"
 if clean nb && [ "$nmig" -gt 0 ] && [ "${on1:-0}" -gt 0 ]; then
-	ok "numa-balancing moved guest node 0 toward its vCPUs: ${on1} frames on host node 1 after, numa_pages_migrated +$nmig, integrity PASS"
+	ok "numa-balancing moved guest node 0 toward its vCPUs: ${on1} frames on host node 1 after, numa_pages_migrated +$nmig (the report: +$(jv nb host_counters.vmstat.numa_pages_migrated)), guest felt $(jv nb guest_felt.all.samples) gaps, integrity PASS"
 else
 	not_ok "numa-balancing: numa_pages_migrated > 0 (+$nmig), a guest node 0 frame on host node 1 (${on1:-0}), integrity PASS (exit $rc)" "$(why nb)"
 fi

@@ -5,6 +5,7 @@
  * make check's sanitizer build). */
 #define TAP_MAIN
 #include "harness.h"
+#include "unit/kvmstats_blob.h"
 
 #include <linux/kvm.h>
 #include <stdint.h>
@@ -37,53 +38,6 @@ static uint8_t *load(const char *path, size_t *len)
 	return b;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-/* A blob laid out as the kernel does: header, id, descriptors, data; the
- * k-th value of stat i is 100 * (i + 1) + k. */
-struct spec {
-	const char *name;
-	uint32_t flags;
-	uint16_t size;
-};
-
-static uint8_t *build(const struct spec *s, uint32_t n, uint32_t name_size, size_t *len)
-{
-	uint32_t id_off = 24, desc_off = id_off + name_size, desc_size = 16 + name_size;
-	uint32_t data_off = desc_off + n * desc_size, data_len = 0;
-	uint8_t *b;
-
-	for (uint32_t i = 0; i < n; i++)
-		data_len += 8u * s[i].size;
-	*len = data_off + data_len;
-	b = calloc(1, *len);
-	if (!b)
-		return NULL;
-	put32(b + 4, name_size);
-	put32(b + 8, n);
-	put32(b + 12, id_off);
-	put32(b + 16, desc_off);
-	put32(b + 20, data_off);
-	snprintf((char *)b + id_off, name_size, "kvm-1");
-	for (uint32_t i = 0, off = 0; i < n; i++) {
-		uint8_t *d = b + desc_off + i * desc_size;
-
-		put32(d, s[i].flags);
-		memcpy(d + 6, &s[i].size, 2);
-		put32(d + 8, off);
-		memcpy(d + 16, s[i].name, strnlen(s[i].name, name_size - 1));
-		for (uint16_t k = 0; k < s[i].size; k++) {
-			uint64_t v = 100u * (i + 1) + k;
-
-			memcpy(b + data_off + off + 8u * k, &v, 8);
-		}
-		off += 8u * s[i].size;
-	}
-	return b;
-}
 
 static int rejects(const uint8_t *b, size_t len, const char *want, const char *what)
 {

@@ -135,23 +135,6 @@ void account_human(FILE *f, struct machine *m)
 	human_timeline(f, m);
 }
 
-static void json_lat(struct json_w *w, const char *key, const struct lat_rec *r)
-{
-	struct lat_summary s;
-
-	memset(&s, 0, sizeof(s));
-	lat_rec_summarize(r, &s);
-	json_key(w, key);
-	json_obj_begin(w);
-	json_kv_u64(w, "count", s.count);
-	json_kv_double(w, "p50_us", us(s.p50));
-	json_kv_double(w, "p90_us", us(s.p90));
-	json_kv_double(w, "p99_us", us(s.p99));
-	json_kv_double(w, "max_us", us(s.max));
-	json_kv_double(w, "mean_us", s.mean / 1000.0);
-	json_obj_end(w);
-}
-
 static void json_kmig(struct json_w *w, const struct kmigrator *k)
 {
 	const struct kmig_stats *st = &k->st;
@@ -183,8 +166,8 @@ static void json_kmig(struct json_w *w, const struct kmigrator *k)
 		json_kv_u64(w, "placement_agrees", c.agree);
 		json_kv_u64(w, "placement_absent", c.absent);
 	}
-	json_lat(w, "call", &st->call);
-	json_lat(w, "per_page", &st->per_page);
+	report_json_latency(w, "call", &st->call);
+	report_json_latency(w, "per_page", &st->per_page);
 	json_obj_end(w);
 }
 

@@ -14,6 +14,9 @@
 void account_human(FILE *f, struct machine *m);
 /* Keys "migrator", "kernel_migrator" and "placement_timeline". */
 void account_json(struct json_w *w, struct machine *m);
+/* A latency recorder as {count, p50_us, p90_us, p99_us, max_us, mean_us}
+ * under key (report.c: every phase is written so). */
+void report_json_latency(struct json_w *w, const char *key, const struct lat_rec *r);
 /* Placement over time as plot series, one panel per host node (the first
  * ACCOUNT_PLOT_NODES): in-use frames of every guest node on it. Fills
  * s[0..k) and returns k; their arrays live in *buf, which the caller frees. */

@@ -355,7 +355,7 @@ int report_human(FILE *f, struct machine *m, const struct run_outcome *o)
 	return fflush(f) || ferror(f) ? -1 : 0;
 }
 
-static void json_summary(struct json_w *w, const char *key, const struct lat_rec *r)
+void report_json_latency(struct json_w *w, const char *key, const struct lat_rec *r)
 {
 	struct lat_summary s;
 
@@ -549,7 +549,7 @@ static void json_migration(struct json_w *w, struct machine *m, const struct mmu
 	json_key(w, "phases");
 	json_obj_begin(w);
 	for (size_t i = 0; i < n; i++)
-		json_summary(w, ph[i].name, ph[i].rec);
+		report_json_latency(w, ph[i].name, ph[i].rec);
 	json_obj_end(w);
 	json_obj_end(w);
 }

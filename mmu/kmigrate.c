@@ -40,12 +40,11 @@ long kmig_move_pages(unsigned long count, void **pages, const int *nodes, int *s
 	return numa_move_pages(0, count, pages, nodes, status, flags);
 }
 
-int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool, const struct mmu_config *cfg)
+int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool)
 {
 	memset(k, 0, sizeof(*k));
 	k->ws = ws;
 	k->pool = pool;
-	k->cfg = cfg;
 	k->move = kmig_move_pages;
 	k->expect = malloc((ws->nr_pages ? ws->nr_pages : 1) * sizeof(*k->expect));
 	if (!k->expect || lat_rec_init(&k->st.call, 1 << 16) || lat_rec_init(&k->st.per_page, 1 << 16))
@@ -55,20 +54,44 @@ int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool, const struc
 	return 0;
 }
 
-void kmig_check_placement(struct kmigrator *k, struct kmig_check *out)
+void kmig_where(const struct kmigrator *k, struct ws_page **pages, size_t n, int *host)
 {
-	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < k->ws->nr_pages; i++) {
-		void *addr = k->ws->pages[i].frame->hva;
-		int status = -ENOENT;
+	void *addr[MIG_BATCH_MAX];
 
-		if (k->expect[i] < 0)
+	if (n > MIG_BATCH_MAX)
+		n = MIG_BATCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		addr[i] = pages[i]->frame->hva;
+		host[i] = -ENOENT;
+	}
+	if (k->move(n, addr, NULL, host, 0))
+		for (size_t i = 0; i < n; i++)
+			host[i] = -ENOENT;
+}
+
+void kmig_check_placement(const struct kmigrator *k, struct kmig_check *out)
+{
+	struct ws_page *pages[MIG_BATCH_MAX];
+	int host[MIG_BATCH_MAX];
+	int16_t want[MIG_BATCH_MAX];
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i <= k->ws->nr_pages; i++) {
+		/* Moved pages in batches of one query each. */
+		if (n == MIG_BATCH_MAX || (i == k->ws->nr_pages && n)) {
+			kmig_where(k, pages, n, host);
+			for (size_t j = 0; j < n; j++) {
+				out->absent += host[j] < 0;
+				out->agree += host[j] >= 0 && host[j] == want[j];
+			}
+			n = 0;
+		}
+		if (i == k->ws->nr_pages || k->expect[i] < 0)
 			continue;
 		out->pages++;
-		if (k->move(1, &addr, NULL, &status, 0) || status < 0)
-			out->absent++;
-		else
-			out->agree += status == k->expect[i];
+		pages[n] = &k->ws->pages[i];
+		want[n++] = k->expect[i];
 	}
 }
 
@@ -92,14 +115,9 @@ static int guest_node_of_host(const struct kmigrator *k, int h, int own)
 	return own;
 }
 
-int kmig_current_node(struct kmigrator *k, struct ws_page *pg)
+int kmig_current_node(const struct kmigrator *k, const struct ws_page *pg, int h)
 {
-	void *addr = pg->frame->hva;
-	int status = -ENOENT;
-
-	if (k->move(1, &addr, NULL, &status, 0) || status < 0)
-		return pg->frame->node;
-	return guest_node_of_host(k, status, pg->frame->node);
+	return h < 0 ? pg->frame->node : guest_node_of_host(k, h, pg->frame->node);
 }
 
 static void count_failure(struct kmigrator *k, int err)
@@ -108,10 +126,10 @@ static void count_failure(struct kmigrator *k, int err)
 	atomic_fetch_add(&k->st.by_errno[kmig_errno_index(err)], 1);
 }
 
-size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets, size_t n)
+size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets, const int *where, size_t n)
 {
-	void *addr[MIG_BATCH_MAX], *ask[MIG_BATCH_MAX];
-	int where[MIG_BATCH_MAX], to[MIG_BATCH_MAX], status[MIG_BATCH_MAX], after[MIG_BATCH_MAX];
+	void *ask[MIG_BATCH_MAX];
+	int to[MIG_BATCH_MAX], status[MIG_BATCH_MAX], after[MIG_BATCH_MAX];
 	int huge_before[MIG_BATCH_MAX];
 	uint32_t idx[MIG_BATCH_MAX];
 	struct frame *fr[MIG_BATCH_MAX];
@@ -122,15 +140,8 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 	if (n > MIG_BATCH_MAX)
 		n = MIG_BATCH_MAX;
 	atomic_fetch_add(&k->st.asked, n);
-	for (size_t i = 0; i < n; i++) {
-		addr[i] = pages[i]->frame->hva;
-		where[i] = -ENOENT;
-	}
-	/* Where each frame is now: a page already on its target is not asked
-	 * for, so the call's time is that of real moves. */
-	if (k->move(n, addr, NULL, where, 0))
-		for (size_t i = 0; i < n; i++)
-			where[i] = -ENOENT;
+	/* A page already on its target is not asked for, so the call's time is
+	 * that of real moves. */
 	for (size_t i = 0; i < n; i++) {
 		int h = k->pool->node[targets[i]].host_node;
 
@@ -141,7 +152,7 @@ size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets
 		idx[nask] = pages[i]->index;
 		fr[nask] = pages[i]->frame;
 		huge_before[nask] = frame_huge_state(k->pool, fr[nask]) == FRAME_HUGE;
-		ask[nask] = addr[i];
+		ask[nask] = fr[nask]->hva;
 		to[nask] = h;
 		status[nask] = -EINPROGRESS;
 		nask++;

@@ -44,7 +44,6 @@ struct kmig_stats {
 struct kmigrator {
 	struct ws *ws;
 	struct pool *pool;
-	const struct mmu_config *cfg;
 	kmig_move_fn move;              /* kmig_move_pages unless a test replaces it */
 	struct kmig_stats st;
 	int16_t *expect;                /* per page: host node of its last verified move; -1 none */
@@ -57,23 +56,28 @@ struct kmig_check {
 	uint32_t agree;                 /* measured on the node of their last move */
 	uint32_t absent;                /* nothing behind them any more */
 };
-void kmig_check_placement(struct kmigrator *k, struct kmig_check *out);
+void kmig_check_placement(const struct kmigrator *k, struct kmig_check *out);
 
 /* The default move: numa_move_pages(0, ...). */
 long kmig_move_pages(unsigned long count, void **pages, const int *nodes, int *status, int flags);
 
-int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool, const struct mmu_config *cfg);
+int kmig_init(struct kmigrator *k, struct ws *ws, struct pool *pool);
 void kmig_destroy(struct kmigrator *k);
 
-/* The guest node a page counts as being on for the pattern: the guest node
- * whose host node holds its frame now (asked of the kernel), else the
- * frame's own guest node. */
-int kmig_current_node(struct kmigrator *k, struct ws_page *pg);
+/* Where pages[i]'s frames are now, in one query (up to MIG_BATCH_MAX
+ * pages): host[i] is the host node, or negative when nothing says. */
+void kmig_where(const struct kmigrator *k, struct ws_page **pages, size_t n, int *host);
+
+/* The guest node a page counts as being on for the pattern, its frame being
+ * on host node h (kmig_where): the guest node whose host node that is, else
+ * the frame's own guest node. */
+int kmig_current_node(const struct kmigrator *k, const struct ws_page *pg, int h);
 
 /* Asks the kernel to move pages[i]'s frame to the host node of guest node
- * targets[i], one call for the batch (up to MIG_BATCH_MAX pages). Returns
- * the number the kernel moved. */
-size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets, size_t n);
+ * targets[i], one call for the batch (up to MIG_BATCH_MAX pages); where[i]
+ * is kmig_where's answer just before, and a page already on its target is
+ * not asked for. Returns the number the kernel moved. */
+size_t kmig_move(struct kmigrator *k, struct ws_page **pages, const int *targets, const int *where, size_t n);
 
 /* "EBUSY", ..., "other". */
 const char *kmig_errno_name(enum kmig_errno i);

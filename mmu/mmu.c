@@ -98,7 +98,7 @@ int mmu_init(struct mmu *m, const struct mmu_config *cfg, const struct mmu_layou
 		return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the scanner");
 	m->have_scan = 1;
 	if (cfg->migrator == MIGRATOR_MOVE_PAGES) {
-		if (kmig_init(&m->kmig, &m->ws, &m->pool, cfg))
+		if (kmig_init(&m->kmig, &m->ws, &m->pool))
 			return nerr_set(e, NUMIG_EXIT_ENV, "out of memory for the kernel migrator's statistics");
 		m->have_kmig = 1;
 		m->sched.kmig = &m->kmig;

@@ -14,25 +14,29 @@ uint32_t schedule_batch_pages(const struct mig_schedule *s)
 	return b < 1 ? 1 : b > MIG_BATCH_MAX ? MIG_BATCH_MAX : b;
 }
 
-/* The guest node the pattern starts from: the page's frame's node, or with
- * the kernel as migrator the guest node whose host node holds the frame. */
-static int current_node(struct mig_schedule *s, struct ws_page *pg)
+/* The guest nodes the pattern starts from: each page's frame's node, or
+ * with the kernel as migrator the guest node whose host node holds the
+ * frame (where[], one query for all, which kmig_move reuses). */
+static void current_nodes(struct mig_schedule *s, struct ws_page **pages, size_t n, int *cur, int *where)
 {
-	int cur;
-
-	if (s->kmig)
-		return kmig_current_node(s->kmig, pg);
-	pthread_mutex_lock(&pg->lock);
-	cur = pg->frame->node;
-	pthread_mutex_unlock(&pg->lock);
-	return cur;
+	if (s->kmig) {
+		kmig_where(s->kmig, pages, n, where);
+		for (size_t i = 0; i < n; i++)
+			cur[i] = kmig_current_node(s->kmig, pages[i], where[i]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&pages[i]->lock);
+		cur[i] = pages[i]->frame->node;
+		pthread_mutex_unlock(&pages[i]->lock);
+	}
 }
 
 enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 {
 	struct ws_page *pg;
 	uint32_t idx;
-	int target, cur;
+	int target, cur, where;
 	enum mig_reason why = MIG_REASON_SCHEDULE;
 
 	if (!s->ws->nr_pages)
@@ -44,18 +48,18 @@ enum mig_status schedule_step(struct mig_schedule *s, uint64_t *rng)
 		idx = (uint32_t)(policy_rand(rng) % s->ws->nr_pages);
 	}
 	pg = &s->ws->pages[idx];
-	cur = current_node(s, pg);
+	current_nodes(s, &pg, 1, &cur, &where);
 	target = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur, s->cfg->nr_nodes, rng);
 	atomic_fetch_add(&s->attempted, 1);
 	if (s->kmig)
-		return kmig_move(s->kmig, &pg, &target, 1) ? MIG_DONE : MIG_ERROR;
+		return kmig_move(s->kmig, &pg, &target, &where, 1) ? MIG_DONE : MIG_ERROR;
 	return migrate_huge_page(s->mig, pg, target, why);
 }
 
 size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
 {
 	struct ws_page *pages[MIG_BATCH_MAX];
-	int targets[MIG_BATCH_MAX];
+	int targets[MIG_BATCH_MAX], cur[MIG_BATCH_MAX], where[MIG_BATCH_MAX];
 	uint32_t k = schedule_batch_pages(s), n = 0, idx, start;
 	enum mig_reason why = MIG_REASON_SCHEDULE;
 
@@ -80,12 +84,13 @@ size_t schedule_batch_step(struct mig_schedule *s, uint64_t *rng)
 		if (j == n)
 			pages[n++] = pg;
 	}
+	current_nodes(s, pages, n, cur, where);
 	for (uint32_t i = 0; i < n; i++)
-		targets[i] = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node,
-						    current_node(s, pages[i]), s->cfg->nr_nodes, rng);
+		targets[i] = policy_schedule_target(s->cfg->migrate.pattern, s->cfg->migrate.to_node, cur[i],
+						    s->cfg->nr_nodes, rng);
 	atomic_fetch_add(&s->attempted, n);
 	if (s->kmig)
-		return kmig_move(s->kmig, pages, targets, n);
+		return kmig_move(s->kmig, pages, targets, where, n);
 	return migrate_huge_pages(s->mig, pages, targets, n, why, NULL);
 }
 

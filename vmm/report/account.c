@@ -62,7 +62,7 @@ static void human_kmig(FILE *f, const struct kmigrator *k)
 	{
 		struct kmig_check c;
 
-		kmig_check_placement((struct kmigrator *)k, &c);
+		kmig_check_placement(k, &c);
 		fprintf(f, "  placement after: %u of %u moved pages measured on the node of their last move (%u absent)\n",
 			c.agree, c.pages, c.absent);
 	}
@@ -161,7 +161,7 @@ static void json_kmig(struct json_w *w, const struct kmigrator *k)
 	{
 		struct kmig_check c;
 
-		kmig_check_placement((struct kmigrator *)k, &c);
+		kmig_check_placement(k, &c);
 		json_kv_u64(w, "pages_moved_once_or_more", c.pages);
 		json_kv_u64(w, "placement_agrees", c.agree);
 		json_kv_u64(w, "placement_absent", c.absent);

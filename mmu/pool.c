@@ -509,50 +509,61 @@ int frame_make_huge(struct pool *p, struct frame *f)
 }
 
 /* One address per frame: a 2 MiB frame is one THP, whose first 4 KiB tells
- * its node. A split frame is counted in `split`; under MPOL_BIND its pieces
- * still lie within the nodes asked for. */
-#define QUERY_CHUNK 512
+ * its node. */
+void pool_locate_frames(const struct pool *p, int g, uint32_t base, uint32_t n, int *host, int8_t *huge)
+{
+	const struct node_pool *np = &p->node[g];
+	void *addrs[POOL_LOCATE_MAX];
+	int failed;
 
+	if (n > POOL_LOCATE_MAX)
+		n = POOL_LOCATE_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		addrs[i] = np->frames[base + i].hva;
+		host[i] = -ENOENT;
+	}
+	failed = p->query(addrs, n, host) != 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int s = host[i];
+
+		host[i] = failed ? POOL_UNKNOWN
+			: s == -ENOENT || s == -EFAULT ? POOL_ABSENT
+			: s < 0 || s >= POOL_MAX_NODES ? POOL_UNKNOWN : s;
+		huge[i] = host[i] >= 0 ? (int8_t)frame_huge_state(p, &np->frames[base + i]) : FRAME_HUGE_UNKNOWN;
+	}
+}
+
+/* A split frame is counted in `split`; under MPOL_BIND its pieces still lie
+ * within the nodes asked for. */
 int pool_measure_placement(const struct pool *p, int g, struct placement *out)
 {
 	const struct node_pool *np;
-	void *addrs[QUERY_CHUNK];
-	int status[QUERY_CHUNK];
+	int host[POOL_LOCATE_MAX];
+	int8_t huge[POOL_LOCATE_MAX];
 
 	memset(out, 0, sizeof(*out));
 	out->measured = -1;
 	if (g < 0 || g >= p->nr_nodes)
 		return -1;
 	np = &p->node[g];
-	for (uint32_t base = 0; base < np->nr_frames; base += QUERY_CHUNK) {
-		uint32_t n = np->nr_frames - base < QUERY_CHUNK ? np->nr_frames - base : QUERY_CHUNK;
+	for (uint32_t base = 0; base < np->nr_frames; base += POOL_LOCATE_MAX) {
+		uint32_t n = np->nr_frames - base < POOL_LOCATE_MAX ? np->nr_frames - base : POOL_LOCATE_MAX;
 
+		pool_locate_frames(p, g, base, n, host, huge);
 		for (uint32_t i = 0; i < n; i++) {
-			addrs[i] = np->frames[base + i].hva;
-			status[i] = -ENOENT;
-		}
-		if (p->query(addrs, n, status)) {
-			out->unknown += n;
-			continue;
-		}
-		for (uint32_t i = 0; i < n; i++) {
-			const struct frame *f = &np->frames[base + i];
-			enum frame_huge hs;
-
-			if (status[i] == -ENOENT || status[i] == -EFAULT) {
+			if (host[i] == POOL_ABSENT) {
 				out->absent++;
 				continue;
 			}
-			if (status[i] < 0 || status[i] >= POOL_MAX_NODES) {
+			if (host[i] < 0) {
 				out->unknown++;
 				continue;
 			}
 			out->present++;
-			out->on_node[status[i]]++;
-			out->misplaced += np->policy != POOL_PREFERRED && !(np->host_mask & (1ull << status[i]));
-			hs = frame_huge_state(p, f);
-			out->huge += hs == FRAME_HUGE;
-			out->split += hs == FRAME_NOT_HUGE;
+			out->on_node[host[i]]++;
+			out->misplaced += np->policy != POOL_PREFERRED && !(np->host_mask & (1ull << host[i]));
+			out->huge += huge[i] == FRAME_HUGE;
+			out->split += huge[i] == FRAME_NOT_HUGE;
 		}
 	}
 	for (int h = 0; h < POOL_MAX_NODES; h++)

@@ -169,6 +169,16 @@ enum frame_huge frame_huge_state(const struct pool *p, const struct frame *f);
 /* Make the frame huge again if the host split it (MADV_COLLAPSE). */
 int frame_make_huge(struct pool *p, struct frame *f);
 
+/* Where frames [base, base + n) of guest node g are, n <= POOL_LOCATE_MAX,
+ * in one query that faults nothing in: host[i] is the host node of a present
+ * frame, POOL_ABSENT (not populated, or only the shared zero page) or
+ * POOL_UNKNOWN (the kernel could not say); huge[i] its enum frame_huge
+ * (FRAME_HUGE_UNKNOWN unless present). */
+#define POOL_LOCATE_MAX 512
+#define POOL_ABSENT (-1)
+#define POOL_UNKNOWN (-2)
+void pool_locate_frames(const struct pool *p, int g, uint32_t base, uint32_t n, int *host, int8_t *huge);
+
 /* Measures where guest node g's frames are (every frame of its region,
  * in use or free), and which present frames are host huge pages. */
 int pool_measure_placement(const struct pool *p, int g, struct placement *out);

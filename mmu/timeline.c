@@ -1,11 +1,8 @@
 /* Placement over time (timeline.h). */
 #include "timeline.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define QUERY_CHUNK 512
 
 int timeline_init(struct timeline *t, const struct pool *p, int host_nodes)
 {
@@ -68,9 +65,9 @@ static struct tl_sample *new_sample(struct timeline *t, double t_s)
 int timeline_look(struct timeline *t, double t_s)
 {
 	const struct pool *p = t->pool;
-	void *addrs[QUERY_CHUNK];
-	int status[QUERY_CHUNK];
-	uint8_t in_use[QUERY_CHUNK];
+	int host[POOL_LOCATE_MAX];
+	int8_t huge_of[POOL_LOCATE_MAX];
+	uint8_t in_use[POOL_LOCATE_MAX];
 	struct tl_sample *s;
 	uint32_t k = 0;
 
@@ -81,23 +78,17 @@ int timeline_look(struct timeline *t, double t_s)
 	for (int g = 0; g < p->nr_nodes; g++) {
 		struct node_pool *np = (struct node_pool *)&p->node[g];
 
-		for (uint32_t base = 0; base < np->nr_frames; base += QUERY_CHUNK) {
-			uint32_t n = np->nr_frames - base < QUERY_CHUNK ? np->nr_frames - base : QUERY_CHUNK;
+		for (uint32_t base = 0; base < np->nr_frames; base += POOL_LOCATE_MAX) {
+			uint32_t n = np->nr_frames - base < POOL_LOCATE_MAX ? np->nr_frames - base : POOL_LOCATE_MAX;
 
 			pthread_mutex_lock(&np->lock);
 			for (uint32_t i = 0; i < n; i++)
 				in_use[i] = np->frames[base + i].in_use;
 			pthread_mutex_unlock(&np->lock);
-			for (uint32_t i = 0; i < n; i++) {
-				addrs[i] = np->frames[base + i].hva;
-				status[i] = -ENOENT;
-			}
-			if (p->query(addrs, n, status))
-				for (uint32_t i = 0; i < n; i++)
-					status[i] = -EIO;
+			pool_locate_frames(p, g, base, n, host, huge_of);
 			for (uint32_t i = 0; i < n; i++, k++) {
-				int h = status[i] >= 0 && status[i] < POOL_MAX_NODES ? status[i] : -1;
-				int8_t huge = h >= 0 ? (int8_t)frame_huge_state(p, &np->frames[base + i]) : FRAME_HUGE_UNKNOWN;
+				int h = host[i] < 0 ? -1 : host[i];
+				int8_t huge = huge_of[i];
 
 				if (h >= 0 && t->last_node[k] >= 0 && h != t->last_node[k]) {
 					t->moved++;

@@ -2,7 +2,6 @@
  * the only place that prints errors or ends the process. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "guestdir.h"
 #include "progress.h"
 #include "tap.h"
 #include "vmm/report/plot.h"
@@ -99,16 +99,16 @@ static int append_word(char *line, size_t size, size_t *n, const char *word)
  * that run in parallel (--tcg multi). */
 static void suggest_emulated_host(int argc, char **argv, int guard)
 {
-	char self[PATH_MAX], emu[PATH_MAX + 16], line[8192];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char bindir[PATH_MAX], emu[PATH_MAX + 16], line[8192];
+	struct nerr e = { 0, "" };
 	size_t n = 0;
-	int bad;
+	int found, bad;
 
-	if (len > 0) {
-		self[len] = 0;
-		snprintf(emu, sizeof(emu), "%s/numig-emu", dirname(self));
-	}
-	if (len <= 0 || access(emu, X_OK)) {
+	/* numig-emu lies beside numig, in a build folder and in a prefix. */
+	found = !guestdir_self(bindir, sizeof(bindir), &e);
+	if (found)
+		snprintf(emu, sizeof(emu), "%s/numig-emu", bindir);
+	if (!found || access(emu, X_OK)) {
 		fprintf(stderr, "numig: README \"No KVM on this machine\" says how to run numig in an emulated host\n");
 		return;
 	}

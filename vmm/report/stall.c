@@ -111,8 +111,13 @@ struct stall_figures *stall_collect(struct machine *m)
 		}
 	}
 	s->all.stride = s->stride;
-	if (s->published || s->rejected)
-		tsc_rate_get(m->vcpus[0].fd, &s->tsc);
+	/* Once per run: the text, JSON and plot then use one rate, and the
+	 * fallback's 20 ms measurement is not repeated. */
+	if ((s->published || s->rejected) && !m->tsc_read) {
+		tsc_rate_get(m->vcpus[0].fd, &m->tsc);
+		m->tsc_read = 1;
+	}
+	s->tsc = m->tsc;
 	return s;
 }
 

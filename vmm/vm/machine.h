@@ -21,6 +21,7 @@
 #include "hostinfo.h"
 #include "hostsnap.h"
 #include "kvm.h"
+#include "tsc.h"
 #include "vcpu.h"
 
 struct sample {
@@ -69,6 +70,8 @@ struct machine {
 	size_t nr_samples, cap_samples;
 	struct guest_checks checks;  /* the guest's own check, under lock */
 	struct host_snap host_counters; /* what the host did: /proc/vmstat, KVM statistics */
+	struct tsc_rate tsc;         /* the guest TSC's rate, read once for every report (stall.c) */
+	int tsc_read;
 };
 
 /* Builds everything up to the first KVM_RUN (running it: run.h). */

@@ -29,20 +29,21 @@ static const char *migrator_what(const struct machine *m)
 	}
 }
 
-static void human_errnos(FILE *f, const struct kmig_stats *st)
+/* "EBUSY 3, ENOMEM 1, not on the target afterwards 2": the failed pages by
+ * cause, for the report and for the verdict of a run that moved nothing. */
+static void failures_str(const struct kmig_stats *st, char *buf, size_t len)
 {
-	const char *sep = "";
+	size_t n = 0;
 
-	fprintf(f, "  failed:");
-	for (int i = 0; i < KMIG_NR_ERRNOS; i++)
-		if (atomic_load(&st->by_errno[i])) {
-			fprintf(f, "%s %s %llu", sep, kmig_errno_name((enum kmig_errno)i),
-				(unsigned long long)atomic_load(&st->by_errno[i]));
-			sep = ",";
-		}
-	if (atomic_load(&st->elsewhere))
-		fprintf(f, "%s not on the target afterwards %llu", sep, (unsigned long long)atomic_load(&st->elsewhere));
-	fprintf(f, "\n");
+	buf[0] = 0;
+	for (int i = 0; i < KMIG_NR_ERRNOS && n < len; i++)
+		if (atomic_load(&st->by_errno[i]))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "",
+					      kmig_errno_name((enum kmig_errno)i),
+					      (unsigned long long)atomic_load(&st->by_errno[i]));
+	if (n < len && atomic_load(&st->elsewhere))
+		snprintf(buf + n, len - n, "%snot on the target afterwards %llu", n ? ", " : "",
+			 (unsigned long long)atomic_load(&st->elsewhere));
 }
 
 static void human_kmig(FILE *f, const struct kmigrator *k)
@@ -57,8 +58,12 @@ static void human_kmig(FILE *f, const struct kmigrator *k)
 		(unsigned long long)atomic_load(&st->already), (unsigned long long)atomic_load(&st->split),
 		(unsigned long long)atomic_load(&st->failed), (unsigned long long)atomic_load(&st->calls),
 		(unsigned long long)atomic_load(&st->call_failed));
-	if (atomic_load(&st->failed))
-		human_errnos(f, st);
+	if (atomic_load(&st->failed)) {
+		char why[256];
+
+		failures_str(st, why, sizeof(why));
+		fprintf(f, "  failed: %s\n", why);
+	}
 	{
 		struct kmig_check c;
 
@@ -257,18 +262,12 @@ const char *account_nothing_moved(struct machine *m, char *buf, size_t len)
 {
 	const struct kmig_stats *st = &m->mmu.kmig.st;
 	uint64_t asked = atomic_load(&st->asked), already = atomic_load(&st->already);
-	size_t n;
+	char why[256];
 
 	if (!m->mmu.have_kmig || atomic_load(&st->moved) || asked <= already)
 		return NULL;
-	n = (size_t)snprintf(buf, len, "move-pages: the kernel moved none of the %llu pages numig asked it to move:",
-			     (unsigned long long)(asked - already));
-	for (int i = 0; i < KMIG_NR_ERRNOS && n < len; i++)
-		if (atomic_load(&st->by_errno[i]))
-			n += (size_t)snprintf(buf + n, len - n, " %s %llu", kmig_errno_name((enum kmig_errno)i),
-					      (unsigned long long)atomic_load(&st->by_errno[i]));
-	if (n < len && atomic_load(&st->elsewhere))
-		snprintf(buf + n, len - n, " not on the target afterwards %llu",
-			 (unsigned long long)atomic_load(&st->elsewhere));
+	failures_str(st, why, sizeof(why));
+	snprintf(buf, len, "move-pages: the kernel moved none of the %llu pages numig asked it to move: %s",
+		 (unsigned long long)(asked - already), why);
 	return buf;
 }

@@ -171,16 +171,17 @@ void mmu_timeline_look(struct mmu *m, double t_s)
 int mmu_start(struct mmu *m, struct nerr *e)
 {
 	int kernel = mmu_kernel_migrator(&m->cfg);
-	/* The kernel moves only what is present, and numig's engine needs
-	 * populated spare frames; the kernel needs none. */
-	int populate = m->ws.nr_pages && mmu_migrates(&m->cfg) && !kernel;
+	/* numig's engine needs populated spare frames (and the keeper that
+	 * refills them); the kernel moves only what is present, into frames
+	 * of its own. */
+	int spares = m->ws.nr_pages && mmu_migrates(&m->cfg) && !kernel;
 
-	if (populate || (kernel && m->ws.nr_pages)) {
+	if (spares || (kernel && m->ws.nr_pages)) {
 		/* Measurement runs: the guest's first touch of a page would
 		 * otherwise populate it (~4.5 ms on a nested host) while pages
 		 * migrate, and show up in the tails. */
 		ws_populate(&m->ws);
-		if (populate)
+		if (spares)
 			pool_refill(&m->pool, UINT32_MAX);
 	}
 	/* Only memory that is really populated can be placed: measure now,
@@ -190,7 +191,7 @@ int mmu_start(struct mmu *m, struct nerr *e)
 	if (m->cfg.migrator == MIGRATOR_NUMA_BALANCING &&
 	    pool_allow_balancing(&m->pool, &m->balancing_fallback, e))
 		return -1;
-	if (populate) {
+	if (spares) {
 		if (worker_start(&m->keeper, keeper_main, m))
 			return nerr_set(e, NUMIG_EXIT_INTERNAL, "cannot start the frame keeper thread");
 	}
